@@ -1,0 +1,54 @@
+# The two commands an operator needs are `make run` and `make test`; both install what is missing.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+CONFIG ?= examples/peerapi.toml
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+CMAKE_FLAGS ?=
+
+.PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz fuzz-smoke bench format format-check clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPEERAPI_SANITIZE=ON -DPEERAPI_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+build-fuzz: deps
+	@CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPEERAPI_FUZZ=ON -DPEERAPI_TESTS=OFF -DPEERAPI_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+
+run: build
+	build/peerapi serve --config $(CONFIG)
+
+# Every test: normal build, then the same suite under ASan+UBSan, then a short run of each fuzzer.
+test: build build-asan build-fuzz
+	@echo "== tests (RelWithDebInfo) =="
+	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 300
+	@echo "== tests (ASan+UBSan) =="
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+fuzz-smoke: build-fuzz
+	@scripts/run-fuzzers build-fuzz $(FUZZ_SMOKE_SECONDS)
+
+fuzz: build-fuzz
+	@scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+
+bench: build
+	@bench/run-all
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf build build-asan build-fuzz

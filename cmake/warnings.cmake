@@ -1,0 +1,20 @@
+# Warnings for our own code; third-party headers are SYSTEM includes and stay quiet.
+set(PEERAPI_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
+    -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(PEERAPI_WERROR)
+  list(APPEND PEERAPI_WARNINGS -Werror)
+endif()
+
+# peerapi_layer(NAME DEPS...): a static library from src/<dir>/*.cpp (and subfolders).
+function(peerapi_layer name dir)
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp)
+  if(NOT sources)
+    # A layer whose first files have not landed yet still yields a linkable library.
+    set(sources ${CMAKE_CURRENT_BINARY_DIR}/${name}_empty.cpp)
+    file(WRITE ${sources} "// ${name}: no sources yet\n")
+  endif()
+  add_library(${name} STATIC ${sources})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE ${PEERAPI_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${ARGN})
+endfunction()

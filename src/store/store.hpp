@@ -1,0 +1,104 @@
+// The store interface (DESIGN.md "store/"): one small contract, implemented by sqlite/ now and
+// postgres/ later. Every state change runs in one transaction; nothing is half-written.
+// Implementations are safe to call from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/asn.hpp"
+#include "model/error.hpp"
+#include "model/session.hpp"
+#include "model/uuid.hpp"
+
+namespace peerapi::store {
+
+/// One entry of a session's history: every status change, with who caused it.
+struct HistoryEntry {
+  model::Uuid session_id;
+  std::int64_t at_ms = 0;                    // Unix time, milliseconds
+  std::optional<model::SessionStatus> from;  // absent for the creation entry
+  model::SessionStatus to = model::SessionStatus::pending;
+  std::string actor;  // principal subject, "system", or an operator name
+  std::string note;
+};
+
+/// A create request after validation: the accepted candidates, ready to store.
+struct RequestDraft {
+  model::Uuid request_id;
+  std::optional<model::Uuid> client_request_id;
+  std::string subject;    // principal subject; client request ids are scoped to it
+  std::string body_hash;  // hex SHA-256 of the request body, for idempotency checks
+  std::optional<std::string> return_url;
+  std::int64_t now_ms = 0;
+  /// Sessions accepted by validation and policy; status is approved or pending; ids assigned.
+  std::vector<model::Session> candidates;
+};
+
+/// The HTTP answer to store with a request (replayed verbatim for the same client request id).
+struct StoredAnswer {
+  int http_status = 200;
+  std::string body;
+};
+
+struct CreateOutcome {
+  enum class Kind { created, replayed, conflict };
+  Kind kind = Kind::created;
+  StoredAnswer answer;  // for `created`: what `finish` returned; for `replayed`: the stored one
+};
+
+/// Builds the answer once the store knows which candidates duplicate a live session (same
+/// local_asn, local_ip, peer_asn, peer_ip, location): `duplicate[i]` refers to candidates[i].
+/// Runs inside the transaction; must be pure.
+using AnswerBuilder = std::function<StoredAnswer(const std::vector<bool>& duplicate)>;
+
+struct SessionPage {
+  std::vector<model::Session> sessions;    // ascending insertion order
+  std::optional<std::int64_t> next_after;  // cursor position when more follow
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Atomically: when `client_request_id` is set and already stored for `subject`, returns the
+  /// stored answer (`replayed` when `body_hash` matches, `conflict` otherwise) and writes
+  /// nothing. Otherwise finds which candidates duplicate live sessions, calls `finish`, and
+  /// stores the request with its answer plus every non-duplicate candidate and its creation
+  /// history entry. A live duplicate is also prevented by a unique constraint.
+  virtual Result<CreateOutcome> create_request(const RequestDraft& draft,
+                                               const AnswerBuilder& finish) = 0;
+
+  virtual Result<std::optional<model::Session>> get_session(const model::Uuid& session_id) = 0;
+
+  /// Sessions with `local_asn`, optionally of one request, after cursor position `after`
+  /// (exclusive), at most `limit`.
+  virtual Result<SessionPage> list_sessions(model::Asn local_asn,
+                                            const std::optional<model::Uuid>& request_id,
+                                            std::optional<std::int64_t> after, int limit) = 0;
+
+  /// Moves a session to `to` only if its status is currently one of `from` (conditional
+  /// update; exactly one of several concurrent callers wins). Records history. Returns the
+  /// updated session, or nullopt when it does not exist or its status was not in `from`.
+  virtual Result<std::optional<model::Session>> transition(
+      const model::Uuid& session_id, std::span<const model::SessionStatus> from,
+      model::SessionStatus to, const std::string& actor, const std::string& note,
+      std::int64_t now_ms) = 0;
+
+  virtual Result<std::vector<HistoryEntry>> history(const model::Uuid& session_id) = 0;
+
+  /// A named secret of `size` random bytes, created on first use and stable afterwards (for
+  /// example the pagination-token key, shared by every server on this store).
+  virtual Result<std::string> named_secret(const std::string& name, std::size_t size) = 0;
+
+  virtual Result<std::int64_t> count_sessions() = 0;
+
+  /// Cheap liveness probe for /readyz.
+  virtual Result<void> ping() = 0;
+};
+
+}  // namespace peerapi::store
