@@ -7,6 +7,6 @@ file(WRITE ${OUTPUT}
 "// Generated from src/api/openapi.yaml by cmake/embed.cmake; do not edit.\n"
 "#include <string_view>\n"
 "namespace peerapi::api {\n"
-"namespace { constexpr char kDocument[] = {${bytes} 0}; }\n"
-"std::string_view openapi_document() { return {kDocument, ${byte_count}}; }\n"
+"namespace { constexpr unsigned char kDocument[] = {${bytes} 0}; }\n"
+"std::string_view openapi_document() { return {reinterpret_cast<const char*>(kDocument), ${byte_count}}; }\n"
 "}  // namespace peerapi::api\n")

@@ -1,6 +1,6 @@
 # Warnings for our own code; third-party headers are SYSTEM includes and stay quiet.
 set(PEERAPI_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-    -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+    -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
 if(PEERAPI_WERROR)
   list(APPEND PEERAPI_WARNINGS -Werror)
 endif()

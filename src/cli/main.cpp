@@ -1,4 +1,68 @@
+// The `peerapi` command. Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad config.
+#include <CLI/CLI.hpp>
 #include <cstdio>
-int main() {
-  std::puts("peerapi " PEERAPI_VERSION);
+#include <iostream>
+
+#include "config/config.hpp"
+#include "server/app.hpp"
+
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = 2;
+
+int check_config(const std::string& file) {
+  auto config = peerapi::config::load_config(file);
+  if (!config) {
+    std::cerr << peerapi::config::describe(config.error());
+    std::cerr << file << ": " << config.error().size() << " problem(s)\n";
+    return kExitConfig;
+  }
+  std::cout << file << ": OK (" << config->network.asns.size() << " ASN(s), "
+            << config->server.listen.size() << " listen address(es), "
+            << config->auth.static_tokens.size() << " static token(s))\n";
+  return 0;
+}
+
+int serve(const std::string& file) {
+  auto config = peerapi::config::load_config(file);
+  if (!config) {
+    std::cerr << peerapi::config::describe(config.error());
+    return kExitConfig;
+  }
+  peerapi::server::configure_logging(config->log);
+  return peerapi::server::serve(*config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"peerapi: the IETF Peering API (draft-ietf-grow-peering-api) for network operators"};
+  app.set_version_flag("--version", std::string("peerapi ") + PEERAPI_VERSION);
+  app.require_subcommand(1);
+
+  std::string config_file;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the Peering API server");
+  serve_cmd->add_option("--config,-c", config_file, "TOML configuration file")->required();
+
+  auto* check_cmd =
+      app.add_subcommand("check-config", "Validate a configuration file and name every bad key");
+  check_cmd->add_option("--config,-c", config_file, "TOML configuration file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitConfig;
+  }
+  try {
+    if (*serve_cmd)
+      return serve(config_file);
+    if (*check_cmd)
+      return check_config(config_file);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "peerapi: fatal: %s\n", e.what());
+    return kExitRuntime;
+  }
+  return kExitConfig;
 }

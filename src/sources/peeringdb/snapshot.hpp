@@ -11,6 +11,8 @@
 // silently (counted).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -26,6 +28,15 @@
 #include "model/ip.hpp"
 
 namespace peerapi::sources::peeringdb {
+
+/// The PeeringDB object types a snapshot holds, in dependency order (a type only refers to types
+/// before it). Each is read from `<type>.json`.
+inline constexpr std::array<std::string_view, 9> kObjectTypes = {
+    "org", "net", "ix", "fac", "ixlan", "ixpfx", "netixlan", "netfac", "poc"};
+/// A document larger than this is refused (data_invalid) rather than parsed.
+inline constexpr std::size_t kMaxDocumentBytes = std::size_t{512} << 20;
+/// JSON nesting deeper than this is refused (data_invalid); PeeringDB rows at depth 0 nest 3 deep.
+inline constexpr std::size_t kMaxJsonDepth = 64;
 
 struct Organization {
   std::uint32_t id = 0;
@@ -110,8 +121,12 @@ struct ImportReport {
     std::size_t skipped_bad = 0;       // invalid rows, each described in `problems`
     std::size_t skipped_inactive = 0;  // status != "ok"
   };
-  std::map<std::string, TypeCounts> types;
-  std::vector<std::string> problems;  // "netixlan.json: data[3] (id 12): ipaddr4: ..." (capped)
+  /// At most this many problems are listed; the rest are only counted.
+  static constexpr std::size_t kMaxProblems = 1000;
+
+  std::map<std::string, TypeCounts> types;  // every type of kObjectTypes after build()
+  std::vector<std::string> problems;    // "netixlan.json: data[3] (id 12): ipaddr4: ..." (capped)
+  std::size_t problems_not_listed = 0;  // problems beyond kMaxProblems
   [[nodiscard]] std::size_t total_loaded() const;
 };
 
@@ -136,9 +151,13 @@ class Snapshot {
   [[nodiscard]] std::vector<model::Prefix> ixlan_prefixes(std::uint32_t ixlan_id) const;
   /// The network's contacts (poc), sorted by id.
   [[nodiscard]] std::vector<const Contact*> contacts(model::Asn asn) const;
+  /// The ixlan ids of one IX, ascending.
+  [[nodiscard]] std::vector<std::uint32_t> ixlans_of(std::uint32_t ix_id) const;
 
   [[nodiscard]] std::size_t network_count() const;
   [[nodiscard]] std::size_t exchange_count() const;
+  [[nodiscard]] std::size_t facility_count() const;
+  [[nodiscard]] std::size_t port_count() const;  // netixlan rows loaded
 
  private:
   friend class SnapshotBuilder;

@@ -1,0 +1,423 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "model/ip.hpp"
+
+namespace peerapi::config {
+
+namespace {
+
+/// Collects every problem instead of stopping at the first: an operator fixes a file in one go.
+class Checker {
+ public:
+  explicit Checker(std::string_view origin) : origin_(origin) {}
+
+  void error(const toml::node* node, std::string path, std::string message) {
+    std::string where = origin_;
+    if (node != nullptr && node->source().begin.line > 0) {
+      where += ":" + std::to_string(node->source().begin.line);
+    }
+    errors_.push_back(
+        Error{ErrorCode::config_invalid, std::move(path), where + ": " + std::move(message)});
+  }
+
+  /// Reports keys of `table` that are not in `allowed`.
+  void only_keys(const toml::table& table, std::string_view prefix,
+                 std::initializer_list<std::string_view> allowed) {
+    for (const auto& [key, value] : table) {
+      bool known = false;
+      for (auto a : allowed)
+        known = known || key.str() == a;
+      if (!known) {
+        std::string expected;
+        for (auto a : allowed)
+          expected += (expected.empty() ? "" : ", ") + std::string(a);
+        error(&value, join_path(prefix, key.str()),
+              "unknown key \"" + std::string(key.str()) + "\" (known keys here: " + expected + ")");
+      }
+    }
+  }
+
+  const toml::table* table(const toml::table& parent, std::string_view key, std::string_view path,
+                           bool required) {
+    const toml::node* node = parent.get(key);
+    if (node == nullptr) {
+      if (required)
+        error(nullptr, std::string(path), "missing required table [" + std::string(path) + "]");
+      return nullptr;
+    }
+    if (!node->is_table()) {
+      error(node, std::string(path), "must be a table");
+      return nullptr;
+    }
+    return node->as_table();
+  }
+
+  std::optional<std::string> string(const toml::table& t, std::string_view key,
+                                    std::string_view path, bool required) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) {
+      if (required)
+        error(&t, std::string(path), "missing required key");
+      return std::nullopt;
+    }
+    if (!node->is_string()) {
+      error(node, std::string(path), "must be a string");
+      return std::nullopt;
+    }
+    return node->as_string()->get();
+  }
+
+  std::optional<std::int64_t> integer(const toml::table& t, std::string_view key,
+                                      std::string_view path, std::int64_t min, std::int64_t max) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr)
+      return std::nullopt;
+    if (!node->is_integer()) {
+      error(node, std::string(path), "must be an integer");
+      return std::nullopt;
+    }
+    const std::int64_t value = node->as_integer()->get();
+    if (value < min || value > max) {
+      error(node, std::string(path),
+            "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                std::to_string(value));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::vector<model::Asn> asn_list(const toml::table& t, std::string_view key,
+                                   std::string_view path, bool required) {
+    std::vector<model::Asn> out;
+    const toml::node* node = t.get(key);
+    if (node == nullptr) {
+      if (required)
+        error(&t, std::string(path), "missing required key (a list of ASNs)");
+      return out;
+    }
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      error(node, std::string(path), "must be a list of ASNs, e.g. [64500]");
+      return out;
+    }
+    if (array->empty() && required)
+      error(node, std::string(path), "must name at least one ASN");
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& item = *array->get(i);
+      const std::string item_path = std::string(path) + "[" + std::to_string(i) + "]";
+      if (!item.is_integer()) {
+        error(&item, item_path, "must be an integer ASN");
+        continue;
+      }
+      auto asn = model::Asn::from_number(item.as_integer()->get(), item_path);
+      if (!asn) {
+        error(&item, item_path, asn.error().message);
+        continue;
+      }
+      out.push_back(*asn);
+    }
+    return out;
+  }
+
+  std::vector<Error> take() { return std::move(errors_); }
+  [[nodiscard]] bool ok() const { return errors_.empty(); }
+
+ private:
+  std::string origin_;
+  std::vector<Error> errors_;
+};
+
+std::optional<ListenAddress> parse_listen(std::string_view text) {
+  std::string host;
+  std::string_view port_text;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return std::nullopt;
+    }
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+    if (!model::IpAddress::parse(host) || model::IpAddress::parse(host)->is_v4())
+      return std::nullopt;
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon)
+      return std::nullopt;
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+    if (host != "localhost" && !model::IpAddress::parse(host))
+      return std::nullopt;
+  }
+  if (port_text.empty() || port_text.size() > 5)
+    return std::nullopt;
+  unsigned port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port > 65535)
+    return std::nullopt;
+  return ListenAddress{host, static_cast<std::uint16_t>(port)};
+}
+
+bool plausible_email(std::string_view text) {
+  const auto at = text.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < text.size() &&
+         text.find('@', at + 1) == std::string_view::npos &&
+         text.find_first_of(" \t\r\n<>\"") == std::string_view::npos;
+}
+
+void read_server(Checker& check, const toml::table& root, ServerSection& out) {
+  const toml::table* t = check.table(root, "server", "server", true);
+  if (t == nullptr)
+    return;
+  check.only_keys(
+      *t, "server",
+      {"listen", "base_path", "threads", "max_connections", "header_timeout_ms", "body_timeout_ms",
+       "idle_timeout_ms", "max_body_bytes", "max_sessions_per_request", "max_json_depth"});
+  const toml::node* listen = t->get("listen");
+  if (listen == nullptr || !listen->is_array() || listen->as_array()->empty()) {
+    check.error(listen != nullptr ? listen : t, "server.listen",
+                "must be a non-empty list of \"host:port\" strings, e.g. [\"127.0.0.1:8080\"]");
+  } else {
+    const toml::array& list = *listen->as_array();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const toml::node& item = *list.get(i);
+      const std::string path = "server.listen[" + std::to_string(i) + "]";
+      auto parsed = item.is_string() ? parse_listen(item.as_string()->get()) : std::nullopt;
+      if (!parsed) {
+        check.error(
+            &item, path,
+            "must be \"host:port\" with an IP literal or localhost, e.g. \"127.0.0.1:8080\" "
+            "or \"[::1]:8080\" (port 0 picks a free port)");
+        continue;
+      }
+      out.listen.push_back(*parsed);
+    }
+  }
+  if (auto base = check.string(*t, "base_path", "server.base_path", false)) {
+    if (base->empty() || base->front() != '/' || base->find_first_of("?#% ") != std::string::npos ||
+        base->find("//") != std::string::npos) {
+      check.error(t->get("base_path"), "server.base_path",
+                  "must be an absolute path such as \"/\" or \"/peering/v1\"");
+    } else {
+      out.base_path = *base;
+      if (out.base_path.back() != '/')
+        out.base_path += '/';
+    }
+  }
+  if (auto v = check.integer(*t, "threads", "server.threads", 0, 256))
+    out.threads = static_cast<int>(*v);
+  if (auto v = check.integer(*t, "max_connections", "server.max_connections", 1, 1'000'000)) {
+    out.max_connections = static_cast<int>(*v);
+  }
+  if (auto v = check.integer(*t, "header_timeout_ms", "server.header_timeout_ms", 100, 600'000)) {
+    out.header_timeout_ms = static_cast<int>(*v);
+  }
+  if (auto v = check.integer(*t, "body_timeout_ms", "server.body_timeout_ms", 100, 600'000)) {
+    out.body_timeout_ms = static_cast<int>(*v);
+  }
+  if (auto v = check.integer(*t, "idle_timeout_ms", "server.idle_timeout_ms", 100, 3'600'000)) {
+    out.idle_timeout_ms = static_cast<int>(*v);
+  }
+  if (auto v = check.integer(*t, "max_body_bytes", "server.max_body_bytes", 1024, 64 << 20)) {
+    out.max_body_bytes = static_cast<std::size_t>(*v);
+  }
+  if (auto v = check.integer(*t, "max_sessions_per_request", "server.max_sessions_per_request", 1,
+                             1000)) {
+    out.max_sessions_per_request = static_cast<int>(*v);
+  }
+  if (auto v = check.integer(*t, "max_json_depth", "server.max_json_depth", 4, 64)) {
+    out.max_json_depth = static_cast<int>(*v);
+  }
+}
+
+void read_network(Checker& check, const toml::table& root, NetworkSection& out) {
+  const toml::table* t = check.table(root, "network", "network", true);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "network", {"asns", "contact_email"});
+  out.asns = check.asn_list(*t, "asns", "network.asns", true);
+  if (auto email = check.string(*t, "contact_email", "network.contact_email", true)) {
+    if (!plausible_email(*email)) {
+      check.error(t->get("contact_email"), "network.contact_email",
+                  "must be an email address, e.g. \"peering@example.net\"");
+    }
+    out.contact_email = *email;
+  }
+}
+
+void read_store(Checker& check, const toml::table& root, StoreSection& out) {
+  const toml::table* t = check.table(root, "store", "store", true);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "store", {"sqlite", "synchronous"});
+  if (auto file = check.string(*t, "sqlite", "store.sqlite", true)) {
+    if (file->empty())
+      check.error(t->get("sqlite"), "store.sqlite", "must be a file path");
+    out.sqlite = *file;
+  }
+  if (auto sync = check.string(*t, "synchronous", "store.synchronous", false)) {
+    if (*sync != "full" && *sync != "normal") {
+      check.error(t->get("synchronous"), "store.synchronous", "must be \"full\" or \"normal\"");
+    }
+    out.synchronous = *sync;
+  }
+}
+
+void read_peeringdb(Checker& check, const toml::table& root, PeeringDbSection& out) {
+  const toml::table* t = check.table(root, "peeringdb", "peeringdb", true);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "peeringdb", {"snapshot_dir"});
+  if (auto dir = check.string(*t, "snapshot_dir", "peeringdb.snapshot_dir", true)) {
+    out.snapshot_dir = *dir;
+  }
+}
+
+void read_approval(Checker& check, const toml::table& root, ApprovalSection& out) {
+  const toml::table* t = check.table(root, "approval", "approval", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "approval", {"mode"});
+  if (auto mode = check.string(*t, "mode", "approval.mode", false)) {
+    if (*mode == "auto") {
+      out.mode = ApprovalMode::automatic;
+    } else if (*mode == "manual") {
+      out.mode = ApprovalMode::manual;
+    } else {
+      check.error(t->get("mode"), "approval.mode", "must be \"auto\" or \"manual\"");
+    }
+  }
+}
+
+void read_auth(Checker& check, const toml::table& root, AuthSection& out) {
+  const toml::table* t = check.table(root, "auth", "auth", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "auth", {"static_tokens"});
+  const toml::node* tokens = t->get("static_tokens");
+  if (tokens == nullptr)
+    return;
+  const toml::array* list = tokens->as_array();
+  if (list == nullptr) {
+    check.error(tokens, "auth.static_tokens",
+                "must be an array of tables ([[auth.static_tokens]])");
+    return;
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string path = "auth.static_tokens[" + std::to_string(i) + "]";
+    const toml::node& item = *list->get(i);
+    if (!item.is_table()) {
+      check.error(&item, path, "must be a table with token, asns and subject");
+      continue;
+    }
+    const toml::table& entry = *item.as_table();
+    check.only_keys(entry, path, {"token", "asns", "subject"});
+    StaticToken token;
+    if (auto value = check.string(entry, "token", path + ".token", true)) {
+      if (value->size() < 8 || value->find_first_of(" \t\r\n") != std::string::npos) {
+        check.error(entry.get("token"), path + ".token",
+                    "must be at least 8 characters without whitespace");
+      } else if (!seen.insert(*value).second) {
+        check.error(entry.get("token"), path + ".token", "the same token is configured twice");
+      }
+      token.token = *value;
+    }
+    token.asns = check.asn_list(entry, "asns", path + ".asns", true);
+    if (auto subject = check.string(entry, "subject", path + ".subject", true)) {
+      if (subject->empty())
+        check.error(entry.get("subject"), path + ".subject", "must not be empty");
+      token.subject = *subject;
+    }
+    out.static_tokens.push_back(std::move(token));
+  }
+}
+
+void read_log(Checker& check, const toml::table& root, LogSection& out) {
+  const toml::table* t = check.table(root, "log", "log", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "log", {"level", "format"});
+  if (auto level = check.string(*t, "level", "log.level", false)) {
+    static const std::set<std::string, std::less<>> kLevels{"trace", "debug", "info", "warn",
+                                                            "error"};
+    if (!kLevels.contains(*level)) {
+      check.error(t->get("level"), "log.level", "must be one of trace, debug, info, warn, error");
+    }
+    out.level = *level;
+  }
+  if (auto format = check.string(*t, "format", "log.format", false)) {
+    if (*format != "text" && *format != "json") {
+      check.error(t->get("format"), "log.format", "must be \"text\" or \"json\"");
+    }
+    out.format = *format;
+  }
+}
+
+}  // namespace
+
+std::string ListenAddress::to_string() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    return std::unexpected(
+        std::vector<Error>{Error{ErrorCode::config_invalid, "",
+                                 std::string(origin) + ":" + std::to_string(e.source().begin.line) +
+                                     ": " + std::string(e.description())}});
+  }
+  Checker check(origin);
+  check.only_keys(root, "", {"server", "network", "store", "peeringdb", "approval", "auth", "log"});
+  Config config;
+  read_server(check, root, config.server);
+  read_network(check, root, config.network);
+  read_store(check, root, config.store);
+  read_peeringdb(check, root, config.peeringdb);
+  read_approval(check, root, config.approval);
+  read_auth(check, root, config.auth);
+  read_log(check, root, config.log);
+  if (!check.ok())
+    return std::unexpected(check.take());
+  return config;
+}
+
+ConfigResult load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return std::unexpected(std::vector<Error>{
+        Error{ErrorCode::io_error, "", "cannot read configuration file " + file.string()}});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.string());
+}
+
+std::string describe(const std::vector<Error>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    // Messages already start with "file:line: "; insert the key after that.
+    const auto colon = e.message.find(": ");
+    if (!e.field.empty() && colon != std::string::npos) {
+      out += e.message.substr(0, colon) + ": " + e.field + ": " + e.message.substr(colon + 2);
+    } else {
+      out += e.message;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace peerapi::config

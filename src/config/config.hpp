@@ -1,0 +1,93 @@
+// The server's TOML configuration (README "Configuration"). Every key is typed and checked;
+// unknown keys are errors, so a typo never silently falls back to a default.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/asn.hpp"
+#include "model/error.hpp"
+
+namespace peerapi::config {
+
+struct ListenAddress {
+  std::string host;        // IPv4 or IPv6 literal (no brackets) or "localhost"
+  std::uint16_t port = 0;  // 0: the kernel picks a free port (logged at start-up)
+  [[nodiscard]] std::string to_string() const;  // "127.0.0.1:8080", "[::1]:8080"
+};
+
+struct ServerSection {
+  std::vector<ListenAddress> listen;
+  std::string base_path = "/";  // always starts and ends with "/"
+  int threads = 0;              // 0: one per CPU core
+  int max_connections = 4096;
+  int header_timeout_ms = 10'000;  // a request's header must arrive within this
+  int body_timeout_ms = 30'000;
+  int idle_timeout_ms = 60'000;  // keep-alive connection without a request
+  std::size_t max_body_bytes = 1 << 20;
+  int max_sessions_per_request = 100;
+  int max_json_depth = 16;
+};
+
+struct NetworkSection {
+  std::vector<model::Asn> asns;  // the ASNs this server speaks for (peer_* in sessions)
+  std::string contact_email;     // named in 422 answers that need a human
+};
+
+struct StoreSection {
+  std::filesystem::path sqlite;
+  std::string synchronous = "full";  // SQLite PRAGMA synchronous: "full" or "normal"
+};
+
+struct PeeringDbSection {
+  std::filesystem::path snapshot_dir;
+};
+
+enum class ApprovalMode { automatic, manual };
+
+struct ApprovalSection {
+  ApprovalMode mode = ApprovalMode::automatic;
+};
+
+struct StaticToken {
+  std::string token;
+  std::vector<model::Asn> asns;
+  std::string subject;
+};
+
+struct AuthSection {
+  std::vector<StaticToken> static_tokens;
+};
+
+struct LogSection {
+  std::string level = "info";   // trace, debug, info, warn, error
+  std::string format = "text";  // "text" or "json" (one JSON object per line)
+};
+
+struct Config {
+  ServerSection server;
+  NetworkSection network;
+  StoreSection store;
+  PeeringDbSection peeringdb;
+  ApprovalSection approval;
+  AuthSection auth;
+  LogSection log;
+};
+
+/// Every problem found, each naming its key path and line ("server.listen[0]", line 3).
+using ConfigResult = std::expected<Config, std::vector<Error>>;
+
+/// Parses TOML text. `origin` names the file in messages. Relative paths stay relative (they
+/// are resolved against the working directory when used).
+ConfigResult parse_config(std::string_view toml_text, std::string_view origin = "config");
+ConfigResult load_config(const std::filesystem::path& file);
+
+/// "file:line: key: message" lines for a person.
+std::string describe(const std::vector<Error>& errors);
+
+}  // namespace peerapi::config

@@ -1,0 +1,691 @@
+#include "server/api_service.hpp"
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "api/codec.hpp"
+#include "policy/builtin_checks.hpp"
+#include "util/crypto.hpp"
+
+namespace peerapi::api {
+std::string_view openapi_document();  // generated from src/api/openapi.yaml
+}
+
+namespace peerapi::server {
+
+namespace json = boost::json;
+using model::Asn;
+using model::Uuid;
+
+namespace {
+
+constexpr std::string_view kWwwRealm = "Bearer realm=\"peerapi\"";
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 100;
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+HttpResponse error_response(int status, const Error& error,
+                            std::optional<std::string_view> contact = std::nullopt) {
+  return json_response(status, api::encode_error_body({error}, contact));
+}
+
+int status_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::unauthenticated:
+      return 401;
+    case ErrorCode::forbidden:
+    case ErrorCode::asn_not_authorized:
+      return 403;
+    case ErrorCode::not_found:
+      return 404;
+    case ErrorCode::method_not_allowed:
+      return 405;
+    case ErrorCode::request_id_conflict:
+      return 409;
+    case ErrorCode::body_too_large:
+    case ErrorCode::too_many_items:
+      return 413;
+    case ErrorCode::unsupported_media_type:
+      return 415;
+    case ErrorCode::all_rejected:
+      return 422;
+    case ErrorCode::rate_limited:
+      return 429;
+    case ErrorCode::unavailable:
+      return 503;
+    case ErrorCode::internal:
+    case ErrorCode::store_error:
+    case ErrorCode::io_error:
+      return 500;
+    default:
+      return 400;
+  }
+}
+
+HttpResponse from_error(const Error& error) {
+  return error_response(status_for(error.code), error);
+}
+
+/// A store failure is our fault, not the caller's: 503 with a retryable message, details logged
+/// by the caller of handle().
+HttpResponse store_unavailable(const Error& error) {
+  HttpResponse response = error_response(
+      503, Error{ErrorCode::unavailable, "", "the session store is unavailable; retry later"});
+  response.headers.emplace_back("Retry-After", "1");
+  spdlog::error("store: {}", error.message);
+  return response;
+}
+
+HttpResponse not_found(std::string what) {
+  return error_response(404, Error{ErrorCode::not_found, "", std::move(what)});
+}
+
+HttpResponse method_not_allowed(std::string_view allow) {
+  HttpResponse response =
+      error_response(405, Error{ErrorCode::method_not_allowed, "",
+                                "method not allowed here; allowed: " + std::string(allow)});
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+bool is_json_content_type(std::string_view value) {
+  const auto semicolon = value.find(';');
+  std::string_view media = value.substr(0, semicolon);
+  while (!media.empty() && media.back() == ' ')
+    media.remove_suffix(1);
+  while (!media.empty() && media.front() == ' ')
+    media.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (media.size() != kJson.size())
+    return false;
+  for (std::size_t i = 0; i < kJson.size(); ++i) {
+    const char c = media[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != kJson[i])
+      return false;
+  }
+  return true;
+}
+
+/// Query parameters, each at most once, only from an allowed set.
+class Query {
+ public:
+  static Result<Query> parse(const boost::urls::url_view& url,
+                             std::initializer_list<std::string_view> allowed) {
+    Query query;
+    for (auto param : url.params()) {
+      const std::string key = param.key;
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string known;
+        for (auto a : allowed)
+          known += (known.empty() ? "" : ", ") + std::string(a);
+        return fail(ErrorCode::unknown_field, key.substr(0, 64),
+                    "unknown query parameter \"" + key.substr(0, 64) + "\" (known: " + known + ")");
+      }
+      if (!query.values_.emplace(key, param.value).second) {
+        return fail(ErrorCode::invalid_value, key, "query parameter " + key + " is given twice");
+      }
+    }
+    return query;
+  }
+
+  [[nodiscard]] const std::string* get(const std::string& key) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+
+  Result<Asn> asn(const std::string& key, std::string_view meaning) const {
+    const std::string* text = get(key);
+    if (text == nullptr) {
+      return fail(ErrorCode::missing_field, key,
+                  "query parameter " + key + " is required (" + std::string(meaning) + ")");
+    }
+    return Asn::parse(*text, key);
+  }
+
+  Result<int> page_size() const {
+    const std::string* text = get("max_results");
+    if (text == nullptr)
+      return kDefaultPageSize;
+    int value = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (text->empty() || ec != std::errc{} || ptr != text->data() + text->size() || value < 1 ||
+        value > kMaxPageSize) {
+      return fail(ErrorCode::out_of_range, "max_results",
+                  "max_results must be an integer from 1 to " + std::to_string(kMaxPageSize));
+    }
+    return value;
+  }
+
+ private:
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+/// A location's sort key: public (IX) before private (facility), then by PeeringDB id.
+std::int64_t location_key(const model::LocationId& id) {
+  return (id.type() == model::LocationType::public_peering ? 0 : (std::int64_t{1} << 32)) +
+         id.peeringdb_id();
+}
+
+json::object rejected_entry(const api::DecodedSession& decoded, const std::vector<Error>& reasons) {
+  json::object entry = decoded.echo;
+  json::array errors;
+  for (const auto& reason : reasons)
+    errors.push_back(api::encode_field_error(reason));
+  entry["errors"] = std::move(errors);
+  return entry;
+}
+
+}  // namespace
+
+ApiService::ApiService(ApiDependencies deps)
+    : deps_(std::move(deps)), cursors_(deps_.pagination_key) {}
+
+HttpResponse ApiService::handle(const HttpRequest& request) {
+  auto url = boost::urls::parse_origin_form(request.target);
+  if (!url) {
+    return error_response(400, Error{ErrorCode::invalid_value, "",
+                                     "the request target is not a valid URL path and query"});
+  }
+  const std::string_view base = deps_.config.server.base_path;
+  std::string_view path = url->encoded_path();
+  if (!path.starts_with(base)) {
+    if (path.size() + 1 == base.size() && base.starts_with(path)) {
+      path = "";
+    } else {
+      return not_found("no such endpoint; the Peering API is served under " + std::string(base));
+    }
+  } else {
+    path.remove_prefix(base.size());
+  }
+  const std::string& method = request.method;
+
+  // Public operational endpoints.
+  if (path == "healthz") {
+    if (method != "GET" && method != "HEAD")
+      return method_not_allowed("GET, HEAD");
+    return json_response(200, R"({"status":"ok"})");
+  }
+  if (path == "readyz") {
+    if (method != "GET" && method != "HEAD")
+      return method_not_allowed("GET, HEAD");
+    return readiness();
+  }
+  if (path == "openapi.yaml") {
+    if (method != "GET" && method != "HEAD")
+      return method_not_allowed("GET, HEAD");
+    HttpResponse response;
+    response.content_type = "application/yaml";
+    response.body = std::string(api::openapi_document());
+    return response;
+  }
+
+  // Resolve the route before authenticating, so that unknown paths are 404 for everyone.
+  enum class Route { locations, sessions, session } route;
+  std::string session_id;
+  if (path == "locations") {
+    route = Route::locations;
+    if (method != "GET")
+      return method_not_allowed("GET");
+  } else if (path == "sessions") {
+    route = Route::sessions;
+    if (method != "GET" && method != "POST" && method != "DELETE") {
+      return method_not_allowed("GET, POST, DELETE");
+    }
+  } else if (path.starts_with("sessions/") && path.size() > 9 &&
+             path.find('/', 9) == std::string_view::npos) {
+    route = Route::session;
+    session_id = std::string(path.substr(9));
+    if (method != "GET" && method != "DELETE")
+      return method_not_allowed("GET, DELETE");
+  } else {
+    return not_found("no such endpoint: " + std::string(path.substr(0, 100)));
+  }
+
+  auto principal = deps_.authenticator.authenticate(request.authorization);
+  if (!principal) {
+    const auto& e = principal.error();
+    std::string challenge(kWwwRealm);
+    int status = 401;
+    if (e.failure == auth::AuthFailure::invalid_token) {
+      challenge += ", error=\"invalid_token\", error_description=\"" + e.description + "\"";
+    } else if (e.failure == auth::AuthFailure::invalid_request) {
+      challenge += ", error=\"invalid_request\", error_description=\"" + e.description + "\"";
+      status = 400;
+    }
+    HttpResponse response =
+        error_response(status, Error{ErrorCode::unauthenticated, "Authorization", e.description});
+    response.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+    return response;
+  }
+
+  switch (route) {
+    case Route::locations:
+      return list_locations(request, *principal);
+    case Route::sessions:
+      if (method == "POST")
+        return create_sessions(request, *principal);
+      if (method == "DELETE")
+        return delete_sessions(request, *principal);
+      return list_sessions(request, *principal);
+    case Route::session:
+      if (method == "DELETE")
+        return delete_session(session_id, *principal);
+      return get_session(session_id, *principal);
+  }
+  return not_found("no such endpoint");
+}
+
+HttpResponse ApiService::readiness() {
+  if (auto ping = deps_.store.ping(); !ping) {
+    return error_response(503, Error{ErrorCode::unavailable, "store", ping.error().message});
+  }
+  auto snapshot = deps_.peeringdb.get();
+  if (!snapshot) {
+    return error_response(503,
+                          Error{ErrorCode::unavailable, "peeringdb", "PeeringDB data not loaded"});
+  }
+  json::object body{{"status", "ready"},
+                    {"peeringdb_networks", snapshot->network_count()},
+                    {"peeringdb_exchanges", snapshot->exchange_count()}};
+  return json_response(200, json::serialize(body));
+}
+
+HttpResponse ApiService::create_sessions(const HttpRequest& request,
+                                         const auth::Principal& principal) {
+  if (!is_json_content_type(request.content_type)) {
+    return error_response(415, Error{ErrorCode::unsupported_media_type, "Content-Type",
+                                     "the body must be sent as Content-Type: application/json"});
+  }
+  const auto& server_config = deps_.config.server;
+  api::DecodeLimits limits{
+      .max_sessions = static_cast<std::size_t>(server_config.max_sessions_per_request),
+      .max_depth = server_config.max_json_depth};
+  auto body = api::decode_create_sessions(request.body, limits);
+  if (!body)
+    return from_error(body.error());
+
+  // Every reason per session: decoding problems, then the built-in checks.
+  const std::size_t count = body->sessions.size();
+  std::vector<const model::SessionRequest*> decoded(count, nullptr);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (body->sessions[i].request)
+      decoded[i] = &*body->sessions[i].request;
+  }
+  auto snapshot = deps_.peeringdb.get();
+  const policy::CheckContext context{.server_asns = deps_.config.network.asns,
+                                     .caller_asns = principal.asns,
+                                     .peeringdb = *snapshot};
+  auto checks = policy::check_sessions(decoded, context);
+  std::vector<std::vector<Error>> reasons(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    reasons[i] = std::move(body->sessions[i].errors);
+    const std::string prefix = "sessions[" + std::to_string(i) + "]";
+    for (const auto& e : checks[i])
+      reasons[i].push_back(e.under(prefix));
+  }
+
+  const std::int64_t now = deps_.clock.now_ms();
+  const Uuid request_id = Uuid::v4_from_bytes(deps_.random.bytes16());
+  const auto initial_status = deps_.config.approval.mode == config::ApprovalMode::manual
+                                  ? model::SessionStatus::pending
+                                  : model::SessionStatus::approved;
+  store::RequestDraft draft{.request_id = request_id,
+                            .client_request_id = body->client_request_id,
+                            .subject = principal.subject,
+                            .body_hash = util::sha256_hex(request.body),
+                            .return_url = body->return_url,
+                            .now_ms = now,
+                            .candidates = {}};
+  std::vector<std::size_t> candidate_index;  // candidates[k] is sessions[candidate_index[k]]
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!reasons[i].empty())
+      continue;
+    candidate_index.push_back(i);
+    draft.candidates.push_back(
+        model::Session{.session_id = Uuid::v4_from_bytes(deps_.random.bytes16()),
+                       .request_id = request_id,
+                       .fields = *body->sessions[i].request,
+                       .status = initial_status,
+                       .created_at_ms = now,
+                       .updated_at_ms = now});
+  }
+
+  // Nothing acceptable and the cause is the request itself: answer without storing anything.
+  if (draft.candidates.empty()) {
+    bool malformed = false;
+    bool all_unauthorized = true;
+    for (const auto& list : reasons) {
+      bool unauthorized = false;
+      for (const auto& e : list) {
+        malformed = malformed || api::is_malformed(e.code);
+        unauthorized = unauthorized || e.code == ErrorCode::asn_not_authorized;
+      }
+      all_unauthorized = all_unauthorized && unauthorized;
+    }
+    if (malformed || all_unauthorized) {
+      std::vector<Error> flat;
+      for (const auto& list : reasons)
+        flat.insert(flat.end(), list.begin(), list.end());
+      return json_response(malformed ? 400 : 403, api::encode_error_body(flat));
+    }
+  }
+
+  const std::string contact = deps_.config.network.contact_email;
+  auto finish = [&](const std::vector<bool>& duplicate) {
+    json::array accepted;
+    json::array rejected;
+    std::vector<Error> flat;
+    std::size_t next_candidate = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const bool is_candidate =
+          next_candidate < candidate_index.size() && candidate_index[next_candidate] == i;
+      if (is_candidate) {
+        const std::size_t k = next_candidate++;
+        if (!duplicate[k]) {
+          accepted.push_back(api::encode_session(draft.candidates[k]));
+          continue;
+        }
+        reasons[i].push_back(Error{ErrorCode::duplicate_session,
+                                   "sessions[" + std::to_string(i) + "]",
+                                   "a live session with the same ASNs, addresses and location "
+                                   "already exists; GET /sessions lists it"});
+      }
+      rejected.push_back(rejected_entry(body->sessions[i], reasons[i]));
+      flat.insert(flat.end(), reasons[i].begin(), reasons[i].end());
+    }
+    json::object answer;
+    answer["request_id"] = request_id.to_string();
+    if (body->client_request_id)
+      answer["client_request_id"] = body->client_request_id->to_string();
+    const bool none_accepted = accepted.empty();
+    answer["sessions"] = std::move(accepted);
+    answer["rejected"] = std::move(rejected);
+    if (none_accepted) {
+      json::array errors;
+      for (const auto& e : flat)
+        errors.push_back(api::encode_field_error(e));
+      errors.push_back(api::encode_field_error(
+          Error{ErrorCode::all_rejected, "sessions",
+                "no session could be accepted; contact " + contact + " if you need help"}));
+      answer["errors"] = std::move(errors);
+      answer["contact_email"] = contact;
+    }
+    return store::StoredAnswer{none_accepted ? 422 : 200, json::serialize(answer)};
+  };
+
+  auto outcome = deps_.store.create_request(draft, finish);
+  if (!outcome) {
+    if (outcome.error().code == ErrorCode::duplicate_session) {
+      return error_response(409, Error{ErrorCode::duplicate_session, "sessions",
+                                       "a session of this request was created concurrently by "
+                                       "another request; retry to see the current state"});
+    }
+    return store_unavailable(outcome.error());
+  }
+  if (outcome->kind == store::CreateOutcome::Kind::conflict) {
+    return error_response(409, Error{ErrorCode::request_id_conflict, "request_id",
+                                     "request_id " + body->client_request_id->to_string() +
+                                         " was already used with a different body"});
+  }
+  return json_response(outcome->answer.http_status, outcome->answer.body);
+}
+
+HttpResponse ApiService::list_sessions(const HttpRequest& request,
+                                       const auth::Principal& principal) {
+  auto url = boost::urls::parse_origin_form(request.target);
+  auto query = Query::parse(*url, {"asn", "request_id", "max_results", "next_token"});
+  if (!query)
+    return from_error(query.error());
+  auto asn = query->asn("asn", "your ASN, the requesting network");
+  if (!asn)
+    return from_error(asn.error());
+  if (!principal.may_act_for(*asn)) {
+    return error_response(403, Error{ErrorCode::asn_not_authorized, "asn",
+                                     "your credentials may not act for " + asn->to_string()});
+  }
+  std::optional<Uuid> request_id;
+  if (const std::string* text = query->get("request_id")) {
+    auto parsed = Uuid::parse(*text, "request_id");
+    if (!parsed)
+      return from_error(parsed.error());
+    request_id = *parsed;
+  }
+  auto limit = query->page_size();
+  if (!limit)
+    return from_error(limit.error());
+  const std::string scope = "sessions|" + std::to_string(asn->value()) + "|" +
+                            (request_id ? request_id->to_string() : std::string());
+  std::optional<std::int64_t> after;
+  if (const std::string* token = query->get("next_token")) {
+    auto position = cursors_.decode(scope, *token);
+    if (!position)
+      return from_error(position.error());
+    after = *position;
+  }
+  auto page = deps_.store.list_sessions(*asn, request_id, after, *limit);
+  if (!page)
+    return store_unavailable(page.error());
+  json::array sessions;
+  sessions.reserve(page->sessions.size());
+  for (const auto& s : page->sessions)
+    sessions.push_back(api::encode_session(s));
+  json::object body{{"sessions", std::move(sessions)}};
+  if (page->next_after)
+    body["next_token"] = cursors_.encode(scope, *page->next_after);
+  return json_response(200, json::serialize(body));
+}
+
+HttpResponse ApiService::get_session(const std::string& id, const auth::Principal& principal) {
+  auto session_id = Uuid::parse(id, "session_id");
+  if (!session_id)
+    return from_error(session_id.error());
+  auto session = deps_.store.get_session(*session_id);
+  if (!session)
+    return store_unavailable(session.error());
+  // Another network's session is indistinguishable from a missing one (docs/wire.md).
+  if (!*session || !principal.may_act_for((*session)->fields.local_asn)) {
+    return not_found("no session " + session_id->to_string() + " visible to you");
+  }
+  return json_response(200, json::serialize(api::encode_session(**session)));
+}
+
+namespace {
+constexpr model::SessionStatus kDeletable[] = {
+    model::SessionStatus::pending,      model::SessionStatus::approved,
+    model::SessionStatus::rejected,     model::SessionStatus::configured,
+    model::SessionStatus::established,  model::SessionStatus::down,
+    model::SessionStatus::unestablished};
+}  // namespace
+
+HttpResponse ApiService::delete_session(const std::string& id, const auth::Principal& principal) {
+  auto session_id = Uuid::parse(id, "session_id");
+  if (!session_id)
+    return from_error(session_id.error());
+  auto session = deps_.store.get_session(*session_id);
+  if (!session)
+    return store_unavailable(session.error());
+  if (!*session || !principal.may_act_for((*session)->fields.local_asn)) {
+    return not_found("no session " + session_id->to_string() + " visible to you");
+  }
+  auto moved =
+      deps_.store.transition(*session_id, kDeletable, model::SessionStatus::deleted,
+                             principal.subject, "deleted by the initiator", deps_.clock.now_ms());
+  if (!moved)
+    return store_unavailable(moved.error());
+  HttpResponse response;
+  response.status = 204;
+  response.content_type.clear();
+  return response;
+}
+
+HttpResponse ApiService::delete_sessions(const HttpRequest& request,
+                                         const auth::Principal& principal) {
+  if (!is_json_content_type(request.content_type)) {
+    return error_response(415, Error{ErrorCode::unsupported_media_type, "Content-Type",
+                                     "the body must be sent as Content-Type: application/json"});
+  }
+  api::DecodeLimits limits{
+      .max_sessions = static_cast<std::size_t>(deps_.config.server.max_sessions_per_request),
+      .max_depth = deps_.config.server.max_json_depth};
+  auto items = api::decode_delete_sessions(request.body, limits);
+  if (!items)
+    return from_error(items.error());
+  json::array deleted;
+  json::array errors;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const auto& item = (*items)[i];
+    if (item.error) {
+      errors.push_back(api::encode_field_error(*item.error));
+      continue;
+    }
+    const std::string field = "sessions[" + std::to_string(i) + "].session_id";
+    auto session = deps_.store.get_session(*item.session_id);
+    if (!session)
+      return store_unavailable(session.error());
+    if (!*session || !principal.may_act_for((*session)->fields.local_asn)) {
+      errors.push_back(api::encode_field_error(
+          Error{ErrorCode::not_found, field,
+                "no session " + item.session_id->to_string() + " visible to you"}));
+      continue;
+    }
+    auto moved = deps_.store.transition(*item.session_id, kDeletable, model::SessionStatus::deleted,
+                                        principal.subject, "deleted by the initiator (batch)",
+                                        deps_.clock.now_ms());
+    if (!moved)
+      return store_unavailable(moved.error());
+    if (*moved) {
+      deleted.push_back(api::encode_session(**moved));
+    } else {
+      // Already deleted: report its current state.
+      auto current = deps_.store.get_session(*item.session_id);
+      if (!current)
+        return store_unavailable(current.error());
+      if (*current)
+        deleted.push_back(api::encode_session(**current));
+    }
+  }
+  json::object body{{"sessions", std::move(deleted)}, {"errors", std::move(errors)}};
+  return json_response(200, json::serialize(body));
+}
+
+HttpResponse ApiService::list_locations(const HttpRequest& request,
+                                        const auth::Principal& principal) {
+  auto url = boost::urls::parse_origin_form(request.target);
+  auto query = Query::parse(*url, {"asn", "location_type", "max_results", "next_token"});
+  if (!query)
+    return from_error(query.error());
+  auto server_asn = query->asn("asn", "this server's ASN, the network you want to peer with");
+  if (!server_asn)
+    return from_error(server_asn.error());
+  const auto& ours = deps_.config.network.asns;
+  if (std::find(ours.begin(), ours.end(), *server_asn) == ours.end()) {
+    return error_response(400, Error{ErrorCode::not_server_asn, "asn",
+                                     server_asn->to_string() + " is not served here"});
+  }
+  std::optional<model::LocationType> type_filter;
+  if (const std::string* text = query->get("location_type")) {
+    auto type = model::parse_location_type(*text, "location_type");
+    if (!type)
+      return from_error(type.error());
+    type_filter = *type;
+  }
+  auto limit = query->page_size();
+  if (!limit)
+    return from_error(limit.error());
+  std::string scope = "locations|" + std::to_string(server_asn->value()) + "|" +
+                      (type_filter ? std::string(model::to_string(*type_filter)) : "");
+  for (const auto& a : principal.asns)
+    scope += "|" + std::to_string(a.value());
+  std::optional<std::int64_t> after;
+  if (const std::string* token = query->get("next_token")) {
+    auto position = cursors_.decode(scope, *token);
+    if (!position)
+      return from_error(position.error());
+    after = *position;
+  }
+
+  auto snapshot = deps_.peeringdb.get();
+  const auto& pdb = *snapshot;
+  std::set<model::LocationId> common;
+  auto server_ix = pdb.exchanges_of(*server_asn);
+  auto server_fac = pdb.facilities_of(*server_asn);
+  for (const auto& caller : principal.asns) {
+    if (!type_filter || *type_filter == model::LocationType::public_peering) {
+      for (auto id : pdb.exchanges_of(caller)) {
+        if (std::binary_search(server_ix.begin(), server_ix.end(), id))
+          common.insert(model::LocationId::ix(id));
+      }
+    }
+    if (!type_filter || *type_filter == model::LocationType::private_peering) {
+      for (auto id : pdb.facilities_of(caller)) {
+        if (std::binary_search(server_fac.begin(), server_fac.end(), id))
+          common.insert(model::LocationId::fac(id));
+      }
+    }
+  }
+  std::vector<model::LocationId> ordered(common.begin(), common.end());
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return location_key(a) < location_key(b); });
+
+  json::array locations;
+  std::optional<std::int64_t> last_key;
+  bool more = false;
+  for (const auto& id : ordered) {
+    const std::int64_t key = location_key(id);
+    if (after && key <= *after)
+      continue;
+    if (static_cast<int>(locations.size()) == *limit) {
+      more = true;
+      break;
+    }
+    json::object item{{"id", id.to_string()}, {"type", model::to_string(id.type())}};
+    if (id.type() == model::LocationType::public_peering) {
+      const auto* ix = pdb.exchange(id.peeringdb_id());
+      item["name"] = ix->name;
+      item["city"] = ix->city;
+      item["country"] = ix->country;
+      auto addresses = [&](Asn asn, json::array& into) {
+        for (const auto* port : pdb.ports(asn, id.peeringdb_id())) {
+          if (port->ipaddr4)
+            into.push_back(json::string(port->ipaddr4->to_string()));
+          if (port->ipaddr6)
+            into.push_back(json::string(port->ipaddr6->to_string()));
+        }
+      };
+      json::array local_ips;
+      for (const auto& caller : principal.asns)
+        addresses(caller, local_ips);
+      json::array peer_ips;
+      addresses(*server_asn, peer_ips);
+      item["local_ips"] = std::move(local_ips);
+      item["peer_ips"] = std::move(peer_ips);
+    } else {
+      const auto* fac = pdb.facility(id.peeringdb_id());
+      item["name"] = fac->name;
+      item["city"] = fac->city;
+      item["country"] = fac->country;
+    }
+    locations.push_back(std::move(item));
+    last_key = key;
+  }
+  json::object body{{"locations", std::move(locations)}};
+  if (more && last_key)
+    body["next_token"] = cursors_.encode(scope, *last_key);
+  return json_response(200, json::serialize(body));
+}
+
+}  // namespace peerapi::server

@@ -1,0 +1,63 @@
+// The Peering API endpoints (docs/wire.md). Each handler is thin: decode -> authorize -> call
+// the core -> encode. No handler throws; a bad request never yields a 5xx.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "api/pagination.hpp"
+#include "auth/authenticator.hpp"
+#include "config/config.hpp"
+#include "server/http_types.hpp"
+#include "sources/peeringdb/snapshot.hpp"
+#include "store/store.hpp"
+#include "util/clock.hpp"
+
+namespace peerapi::server {
+
+/// The current PeeringDB view; a refresh swaps it atomically while requests keep the old one.
+class SnapshotHolder {
+ public:
+  explicit SnapshotHolder(std::shared_ptr<const sources::peeringdb::Snapshot> initial)
+      : current_(std::move(initial)) {}
+  [[nodiscard]] std::shared_ptr<const sources::peeringdb::Snapshot> get() const {
+    return current_.load();
+  }
+  void replace(std::shared_ptr<const sources::peeringdb::Snapshot> next) {
+    current_.store(std::move(next));
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const sources::peeringdb::Snapshot>> current_;
+};
+
+struct ApiDependencies {
+  const config::Config& config;
+  store::Store& store;
+  const SnapshotHolder& peeringdb;
+  const auth::Authenticator& authenticator;
+  const util::Clock& clock;
+  util::RandomSource& random;
+  std::string pagination_key;
+};
+
+class ApiService {
+ public:
+  explicit ApiService(ApiDependencies deps);
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  HttpResponse create_sessions(const HttpRequest& request, const auth::Principal& principal);
+  HttpResponse list_sessions(const HttpRequest& request, const auth::Principal& principal);
+  HttpResponse get_session(const std::string& id, const auth::Principal& principal);
+  HttpResponse delete_session(const std::string& id, const auth::Principal& principal);
+  HttpResponse delete_sessions(const HttpRequest& request, const auth::Principal& principal);
+  HttpResponse list_locations(const HttpRequest& request, const auth::Principal& principal);
+  HttpResponse readiness();
+
+  ApiDependencies deps_;
+  api::CursorCodec cursors_;
+};
+
+}  // namespace peerapi::server

@@ -1,0 +1,150 @@
+#include "server/app.hpp"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "auth/authenticator.hpp"
+#include "server/api_service.hpp"
+#include "server/http_server.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace peerapi::server {
+
+namespace {
+
+/// "%*" in a pattern: the log message escaped as a JSON string body (RFC 8259 section 7).
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    for (char c : msg.payload) {
+      switch (c) {
+        case '"':
+          dest.append(std::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(std::string_view("\\\\"));
+          break;
+        case '\n':
+          dest.append(std::string_view("\\n"));
+          break;
+        case '\r':
+          dest.append(std::string_view("\\r"));
+          break;
+        case '\t':
+          dest.append(std::string_view("\\t"));
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            char buffer[8];
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(c));
+            dest.append(std::string_view(buffer));
+          } else {
+            dest.push_back(c);
+          }
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
+
+}  // namespace
+
+void configure_logging(const config::LogSection& log) {
+  auto logger = spdlog::stderr_logger_mt("peerapi");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log.level));
+  if (log.format == "json") {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%*"})");
+    spdlog::set_formatter(std::move(formatter));
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  }
+}
+
+int serve(const config::Config& config) {
+  util::SystemClock clock;
+  util::SecureRandom random;
+
+  auto loaded = sources::peeringdb::load_snapshot_dir(config.peeringdb.snapshot_dir);
+  if (!loaded) {
+    spdlog::error("cannot load PeeringDB snapshot from {}: {}",
+                  config.peeringdb.snapshot_dir.string(), loaded.error().message);
+    return 1;
+  }
+  auto& [snapshot, report] = *loaded;
+  spdlog::info(
+      "PeeringDB snapshot {}: {} networks, {} exchanges, {} objects loaded, {} bad rows "
+      "skipped",
+      config.peeringdb.snapshot_dir.string(), snapshot->network_count(), snapshot->exchange_count(),
+      report.total_loaded(), report.problems.size());
+  for (std::size_t i = 0; i < report.problems.size() && i < 20; ++i) {
+    spdlog::warn("PeeringDB: {}", report.problems[i]);
+  }
+  for (const auto& asn : config.network.asns) {
+    if (snapshot->network_by_asn(asn) == nullptr) {
+      spdlog::warn(
+          "{} (network.asns) has no network in the PeeringDB snapshot: every session "
+          "request will be rejected as location_not_common",
+          asn.to_string());
+    }
+  }
+  SnapshotHolder peeringdb(snapshot);
+
+  store::SqliteOptions store_options;
+  store_options.synchronous = config.store.synchronous;
+  auto store = store::SqliteStore::open(config.store.sqlite, random, store_options);
+  if (!store) {
+    spdlog::error("cannot open the store {}: {}", config.store.sqlite.string(),
+                  store.error().message);
+    return 1;
+  }
+  auto key = (*store)->named_secret("pagination-token-key", 32);
+  if (!key) {
+    spdlog::error("store: {}", key.error().message);
+    return 1;
+  }
+  if (config.auth.static_tokens.empty()) {
+    spdlog::warn("no [[auth.static_tokens]] configured: every API call will be refused with 401");
+  } else {
+    spdlog::warn("{} static token(s) configured: static tokens are for development and tests only",
+                 config.auth.static_tokens.size());
+  }
+  auth::StaticTokenAuthenticator authenticator(config.auth.static_tokens);
+  ApiService api(ApiDependencies{.config = config,
+                                 .store = **store,
+                                 .peeringdb = peeringdb,
+                                 .authenticator = authenticator,
+                                 .clock = clock,
+                                 .random = random,
+                                 .pagination_key = *key});
+
+  const int threads = config.server.threads > 0
+                          ? config.server.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  config::ServerSection server_config = config.server;
+  server_config.threads = threads;
+  HttpServer http(server_config,
+                  [&api](const HttpRequest& request) { return api.handle(request); });
+  auto bound = http.bind();
+  if (!bound) {
+    spdlog::error("{}", bound.error().message);
+    return 1;
+  }
+  for (const auto& address : *bound) {
+    spdlog::info("listening on http://{}{} ({} threads, approval {})", address,
+                 config.server.base_path, threads,
+                 config.approval.mode == config::ApprovalMode::manual ? "manual" : "auto");
+  }
+  http.run(threads, /*handle_signals=*/true);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace peerapi::server
