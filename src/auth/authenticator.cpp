@@ -18,13 +18,14 @@ std::expected<std::string_view, AuthError> bearer_token(std::string_view authori
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size()) {
     return std::unexpected(
-        AuthError{AuthFailure::invalid_request, "Authorization must be \"Bearer <token>\""});
+        AuthError{AuthFailure::no_credentials, "Authorization must be \"Bearer <token>\""});
   }
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
     const char c = authorization[i];
     if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != kScheme[i]) {
+      // Another scheme counts as no bearer credentials at all (RFC 6750 section 3.1).
       return std::unexpected(
-          AuthError{AuthFailure::invalid_request, "Authorization must use the Bearer scheme"});
+          AuthError{AuthFailure::no_credentials, "Authorization must use the Bearer scheme"});
     }
   }
   std::string_view token = authorization.substr(kScheme.size());
