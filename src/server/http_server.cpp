@@ -94,6 +94,11 @@ struct HttpServer::Impl {
       if (read_header_ec) {
         if (read_header_ec == http::error::header_limit) {
           co_await write_and_close(stream, 431, "header_too_large", "request headers too large");
+        } else if (read_header_ec == http::error::body_limit) {
+          // Beast checks a declared Content-Length against the limit with the header.
+          co_await write_and_close(stream, 413, "body_too_large",
+                                   "the body is larger than the limit of " +
+                                       std::to_string(config.max_body_bytes) + " bytes");
         } else if (read_header_ec != http::error::end_of_stream &&
                    read_header_ec != beast::error::timeout &&
                    read_header_ec != asio::error::connection_reset &&

@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/asn.hpp"
@@ -35,7 +36,7 @@ inline constexpr std::array<std::string_view, 9> kObjectTypes = {
     "org", "net", "ix", "fac", "ixlan", "ixpfx", "netixlan", "netfac", "poc"};
 /// A document larger than this is refused (data_invalid) rather than parsed.
 inline constexpr std::size_t kMaxDocumentBytes = std::size_t{512} << 20;
-/// JSON nesting deeper than this is refused (data_invalid); PeeringDB rows at depth 0 nest 3 deep.
+/// JSON nesting deeper than this is refused (data_invalid); a PeeringDB API body nests 4-5 levels.
 inline constexpr std::size_t kMaxJsonDepth = 64;
 
 struct Organization {
@@ -166,6 +167,16 @@ class Snapshot {
 };
 
 /// Accumulates PeeringDB API documents, validates rows, then builds the view.
+///
+/// Row rules: a row is a JSON object; unknown fields are ignored. Ids and references are integers
+/// 1..2^32-1; ASNs must be holdable (model::Asn); addresses must be of the field's family (null
+/// means none); an ixpfx prefix has no host bits and matches its `protocol`. A missing `status`
+/// counts as "ok". Within a type the first row with an id is kept and later ones are reported.
+/// At build, every reference must name a loaded object (rows are resolved in kObjectTypes order,
+/// so dependants of a rejected row are rejected too); a net's ASN must not belong to an earlier
+/// net (by id); a netixlan's and netfac's ASN must equal its net's; a netixlan's `ix_id` must
+/// equal its ixlan's (taken from the ixlan when absent). A netixlan address outside its LAN's
+/// prefixes is loaded: judging it is policy's job.
 class SnapshotBuilder {
  public:
   SnapshotBuilder();
@@ -175,7 +186,8 @@ class SnapshotBuilder {
 
   /// Adds one `GET /api/<type>` body. `type` is "org", "net", "ix", "ixlan", "ixpfx",
   /// "netixlan", "fac", "netfac" or "poc". A document that is not `{"data": [...]}` is an error;
-  /// bad rows inside a good document are reported in the build's report and skipped.
+  /// bad rows inside a good document are reported in the build's report and skipped. Documents
+  /// of one type accumulate (a paged sync); a rejected document changes nothing.
   Result<void> add_document(std::string_view type, std::string_view json_text);
 
   /// Resolves references (rows pointing at objects that do not exist are reported and
