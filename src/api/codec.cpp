@@ -277,10 +277,14 @@ DecodedSession decode_session(const json::value& value, const std::string& path)
   return out;
 }
 
+/// The initiator's own Peering API endpoint (draft section 7): https only; plain http is
+/// accepted for loopback hosts so that two servers on one machine can be tested.
 Result<std::string> decode_return_url(std::string_view text) {
   auto url = boost::urls::parse_absolute_uri(text);
-  if (!url || (url->scheme() != "https" && url->scheme() != "http") ||
-      url->encoded_host().empty() || text.size() > 2048) {
+  const bool loopback = url && (url->host() == "127.0.0.1" || url->host() == "localhost" ||
+                                url->host() == "::1" || url->encoded_host() == "[::1]");
+  if (!url || text.size() > 2048 || url->encoded_host().empty() ||
+      !(url->scheme() == "https" || (url->scheme() == "http" && loopback))) {
     return fail(ErrorCode::invalid_url, "return_url",
                 "return_url must be an absolute https URL of your Peering API endpoint");
   }

@@ -70,6 +70,11 @@ class Store {
   /// nothing. Otherwise finds which candidates duplicate live sessions, calls `finish`, and
   /// stores the request with its answer plus every non-duplicate candidate and its creation
   /// history entry. A live duplicate is also prevented by a unique constraint.
+  /// (Added for implementers:) stored sessions take request_id from `draft.request_id` and
+  /// created_at/updated_at from `draft.now_ms`; the creation history entry has from = absent,
+  /// to = the candidate's status, actor = `draft.subject`. Two candidates of one draft with the
+  /// same live tuple (which validation reports as duplicate_in_request first) fail the whole
+  /// call with duplicate_session and store nothing.
   virtual Result<CreateOutcome> create_request(const RequestDraft& draft,
                                                const AnswerBuilder& finish) = 0;
 
@@ -77,6 +82,8 @@ class Store {
 
   /// Sessions with `local_asn`, optionally of one request, after cursor position `after`
   /// (exclusive), at most `limit`.
+  /// (Added:) `limit` must be 1 or more (else out_of_range). A request of another ASN lists
+  /// nothing. Positions are assigned in commit order, so paging is stable under inserts.
   virtual Result<SessionPage> list_sessions(model::Asn local_asn,
                                             const std::optional<model::Uuid>& request_id,
                                             std::optional<std::int64_t> after, int limit) = 0;
@@ -84,17 +91,23 @@ class Store {
   /// Moves a session to `to` only if its status is currently one of `from` (conditional
   /// update; exactly one of several concurrent callers wins). Records history. Returns the
   /// updated session, or nullopt when it does not exist or its status was not in `from`.
+  /// (Added:) a move to a live status that would duplicate another live session fails with
+  /// duplicate_session and changes nothing.
   virtual Result<std::optional<model::Session>> transition(
       const model::Uuid& session_id, std::span<const model::SessionStatus> from,
       model::SessionStatus to, const std::string& actor, const std::string& note,
       std::int64_t now_ms) = 0;
 
+  /// (Added:) oldest first, in the order the changes were stored (not sorted by `at_ms`).
   virtual Result<std::vector<HistoryEntry>> history(const model::Uuid& session_id) = 0;
 
   /// A named secret of `size` random bytes, created on first use and stable afterwards (for
   /// example the pagination-token key, shared by every server on this store).
+  /// (Added:) `size` (1 or more) applies at creation; later calls return the stored value
+  /// whatever `size` they pass.
   virtual Result<std::string> named_secret(const std::string& name, std::size_t size) = 0;
 
+  /// (Added:) every stored session, whatever its status.
   virtual Result<std::int64_t> count_sessions() = 0;
 
   /// Cheap liveness probe for /readyz.

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <array>
+#include <cstdint>
 
 namespace peerapi::util {
 
@@ -38,19 +39,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int decode_char(char c) {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '-')
-    return 62;
-  if (c == '_')
-    return 63;
-  return -1;
-}
 }  // namespace
 
 std::string base64url_encode(std::string_view data) {
@@ -81,27 +69,67 @@ std::string base64url_encode(std::string_view data) {
   return out;
 }
 
-std::optional<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1)
-    return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned int buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = decode_char(c);
-    if (v < 0)
-      return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned int>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
+namespace {
+
+// Decodes four characters per step through a table: JWS verification decodes three parts per
+// token, and a byte-at-a-time decoder cost about a tenth of an RSA-2048 check.
+constexpr std::uint8_t kInvalid = 0xff;
+
+constexpr std::array<std::uint8_t, 256> make_decode_table() {
+  std::array<std::uint8_t, 256> table{};
+  table.fill(kInvalid);
+  for (std::size_t i = 0; i < 64; ++i) {
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint8_t>(i);
   }
-  // Leftover bits must be zero (canonical encoding only).
-  if (bits > 0 && (buffer & ((1u << bits) - 1)) != 0)
+  return table;
+}
+
+constexpr std::array<std::uint8_t, 256> kDecode = make_decode_table();
+
+std::uint32_t sextet(char c) {
+  return kDecode[static_cast<unsigned char>(c)];
+}
+
+}  // namespace
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  const std::size_t remainder = text.size() % 4;
+  if (remainder == 1)
     return std::nullopt;
+  const std::size_t full_quads = text.size() / 4;
+  std::string out(full_quads * 3 + (remainder == 0 ? 0 : remainder - 1), '\0');
+  auto* write = reinterpret_cast<unsigned char*>(out.data());
+  const char* read = text.data();
+  for (std::size_t quad = 0; quad < full_quads; ++quad, read += 4) {
+    const std::uint32_t a = sextet(read[0]);
+    const std::uint32_t b = sextet(read[1]);
+    const std::uint32_t c = sextet(read[2]);
+    const std::uint32_t d = sextet(read[3]);
+    if (((a | b | c | d) & 0x80) != 0)
+      return std::nullopt;
+    const std::uint32_t bits = (a << 18) | (b << 12) | (c << 6) | d;
+    *write++ = static_cast<unsigned char>(bits >> 16);
+    *write++ = static_cast<unsigned char>(bits >> 8);
+    *write++ = static_cast<unsigned char>(bits);
+  }
+  if (remainder == 2) {
+    const std::uint32_t a = sextet(read[0]);
+    const std::uint32_t b = sextet(read[1]);
+    // 12 bits carry one octet; the low 4 bits must be zero (canonical encoding).
+    if (((a | b) & 0x80) != 0 || (b & 0x0f) != 0)
+      return std::nullopt;
+    *write = static_cast<unsigned char>((a << 2) | (b >> 4));
+  } else if (remainder == 3) {
+    const std::uint32_t a = sextet(read[0]);
+    const std::uint32_t b = sextet(read[1]);
+    const std::uint32_t c = sextet(read[2]);
+    // 18 bits carry two octets; the low 2 bits must be zero.
+    if (((a | b | c) & 0x80) != 0 || (c & 0x03) != 0)
+      return std::nullopt;
+    const std::uint32_t bits = (a << 12) | (b << 6) | c;
+    *write++ = static_cast<unsigned char>(bits >> 10);
+    *write = static_cast<unsigned char>(bits >> 2);
+  }
   return out;
 }
 

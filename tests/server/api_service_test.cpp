@@ -10,19 +10,22 @@ namespace {
 
 namespace json = boost::json;
 
-std::string wrap(const std::string& sessions) { return R"({"sessions":[)" + sessions + "]}"; }
+std::string wrap(const std::string& sessions) {
+  return R"({"sessions":[)" + sessions + "]}";
+}
 
 std::string header(const server::HttpResponse& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
-    if (k == name) return v;
+    if (k == name)
+      return v;
   }
   return {};
 }
 
 TEST(CreateSessions, AcceptsValidSessionsAsApproved) {
   ApiFixture api;
-  auto response = api.call("POST", "/sessions", wrap(session_v4(R"(,"session_secret":"k3y")") +
-                                                     "," + session_v6()));
+  auto response = api.call("POST", "/sessions",
+                           wrap(session_v4(R"(,"session_secret":"k3y")") + "," + session_v6()));
   ASSERT_EQ(response.status, 200) << response.body;
   auto body = ApiFixture::parse(response);
   const auto& sessions = body.at("sessions").as_array();
@@ -39,7 +42,8 @@ TEST(CreateSessions, AcceptsValidSessionsAsApproved) {
   EXPECT_EQ(sessions[1].at("local_ip").as_string(), "2001:db8:ffff::11");
   EXPECT_EQ(*api.store().count_sessions(), 2);
   // The secret is stored (the router needs it) but never returned.
-  auto stored = api.store().get_session(*model::Uuid::parse(sessions[0].at("session_id").as_string()));
+  auto stored =
+      api.store().get_session(*model::Uuid::parse(sessions[0].at("session_id").as_string()));
   ASSERT_TRUE(stored && *stored);
   ASSERT_TRUE((*stored)->fields.session_secret);
   EXPECT_EQ((*stored)->fields.session_secret->reveal(), "k3y");
@@ -56,7 +60,8 @@ TEST(CreateSessions, PartialAnswerKeepsRequestOrderAndDisjointLists) {
   ApiFixture api;
   const std::string bad_ip = session_v4(R"(,"local_ip":"192.0.2.99")");
   const std::string wrong_peer = session_v6(R"(,"peer_asn":64502)");
-  auto response = api.call("POST", "/sessions", wrap(bad_ip + "," + session_v4() + "," + wrong_peer));
+  auto response =
+      api.call("POST", "/sessions", wrap(bad_ip + "," + session_v4() + "," + wrong_peer));
   ASSERT_EQ(response.status, 200) << response.body;
   auto body = ApiFixture::parse(response);
   ASSERT_EQ(body.at("sessions").as_array().size(), 1u);
@@ -105,10 +110,15 @@ INSTANTIATE_TEST_SUITE_P(
                      "sessions[0].peer_asn", "not_server_asn"},
         SemanticCase{"unknown_ix", session_v4(R"(,"location":"pdb:ix:999")"),
                      "sessions[0].location.id", "unknown_location"},
-        SemanticCase{"not_common", session_v4(R"(,"location":"pdb:ix:3","local_ip":"203.0.113.11","peer_ip":"203.0.113.10")"),
-                     "sessions[0].location.id", "location_not_common"},
-        SemanticCase{"private", session_v4(R"(,"location":{"id":"pdb:fac:1","type":"private"},"peer_type":"private")"),
-                     "sessions[0].location.id", "private_peering_unsupported"},
+        SemanticCase{
+            "not_common",
+            session_v4(
+                R"(,"location":"pdb:ix:3","local_ip":"203.0.113.11","peer_ip":"203.0.113.10")"),
+            "sessions[0].location.id", "location_not_common"},
+        SemanticCase{
+            "private",
+            session_v4(R"(,"location":{"id":"pdb:fac:1","type":"private"},"peer_type":"private")"),
+            "sessions[0].location.id", "private_peering_unsupported"},
         SemanticCase{"family_mismatch", session_v4(R"(,"peer_ip":"2001:db8:ffff::10")"),
                      "sessions[0].peer_ip", "ip_family_mismatch"},
         SemanticCase{"caller_ip_not_registered", session_v4(R"(,"local_ip":"192.0.2.77")"),
@@ -119,8 +129,10 @@ INSTANTIATE_TEST_SUITE_P(
                      "sessions[0].peer_ip", "ip_not_server_address"},
         SemanticCase{"role_pair", session_v4(R"(,"local_bgp_role":0,"peer_bgp_role":4)"),
                      "sessions[0].peer_bgp_role", "role_mismatch"},
-        SemanticCase{"both_monitoring", session_v4(R"(,"local_monitoring_session":true,"peer_monitoring_session":true)"),
-                     "sessions[0].peer_monitoring_session", "both_monitoring"}),
+        SemanticCase{
+            "both_monitoring",
+            session_v4(R"(,"local_monitoring_session":true,"peer_monitoring_session":true)"),
+            "sessions[0].peer_monitoring_session", "both_monitoring"}),
     [](const auto& row) { return std::string(row.param.name); });
 
 TEST(CreateSessions, RolePairsOfRfc9234AreAccepted) {
@@ -128,10 +140,9 @@ TEST(CreateSessions, RolePairsOfRfc9234AreAccepted) {
   // addresses, so each pair is tried on its own fixture store.
   for (auto [local, peer] : {std::pair{0, 3}, {3, 0}, {1, 2}, {2, 1}, {4, 4}}) {
     ApiFixture fresh;
-    auto response = fresh.call(
-        "POST", "/sessions",
-        wrap(session_v4(",\"local_bgp_role\":" + std::to_string(local) +
-                        ",\"peer_bgp_role\":" + std::to_string(peer))));
+    auto response = fresh.call("POST", "/sessions",
+                               wrap(session_v4(",\"local_bgp_role\":" + std::to_string(local) +
+                                               ",\"peer_bgp_role\":" + std::to_string(peer))));
     EXPECT_EQ(response.status, 200) << local << "/" << peer << ": " << response.body;
   }
 }
@@ -159,8 +170,8 @@ TEST(CreateSessions, DuplicatesInBatchAndOfLiveSessions) {
 
 TEST(CreateSessions, ClientRequestIdMakesTheRequestIdempotent) {
   ApiFixture api;
-  const std::string body = R"({"request_id":"3F1C2A8E-6B1D-4C8E-9A51-0D4B7E2F9C10","sessions":[)" +
-                           session_v4() + "]}";
+  const std::string body =
+      R"({"request_id":"3F1C2A8E-6B1D-4C8E-9A51-0D4B7E2F9C10","sessions":[)" + session_v4() + "]}";
   auto first = api.call("POST", "/sessions", body);
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(ApiFixture::parse(first).at("client_request_id").as_string(),
@@ -171,8 +182,8 @@ TEST(CreateSessions, ClientRequestIdMakesTheRequestIdempotent) {
   EXPECT_EQ(*api.store().count_sessions(), 1);
 
   // Same id, different body: refused, nothing created.
-  const std::string other = R"({"request_id":"3f1c2a8e-6b1d-4c8e-9a51-0d4b7e2f9c10","sessions":[)" +
-                            session_v6() + "]}";
+  const std::string other =
+      R"({"request_id":"3f1c2a8e-6b1d-4c8e-9a51-0d4b7e2f9c10","sessions":[)" + session_v6() + "]}";
   auto conflict = api.call("POST", "/sessions", other);
   EXPECT_EQ(conflict.status, 409) << conflict.body;
   EXPECT_EQ(ApiFixture::parse(conflict).at("errors").at(0).at("code").as_string(),
@@ -199,7 +210,8 @@ TEST(CreateSessions, AllRejectedAnswerIsReplayedToo) {
 TEST(Sessions, OtherNetworksSessionsAreInvisible) {
   ApiFixture api;
   auto created = api.call("POST", "/sessions", wrap(session_v4()));
-  const std::string id(ApiFixture::parse(created).at("sessions").at(0).at("session_id").as_string());
+  const std::string id(
+      ApiFixture::parse(created).at("sessions").at(0).at("session_id").as_string());
   EXPECT_EQ(api.call("GET", "/sessions/" + id).status, 200);
   auto theirs = api.call("GET", "/sessions/" + id, "", kToken64502);
   auto missing = api.call("GET", "/sessions/00000000-0000-4000-8000-000000000000", "", kToken64502);
@@ -219,7 +231,8 @@ TEST(Sessions, OtherNetworksSessionsAreInvisible) {
 TEST(Sessions, DeleteMarksDeletedAndRecordsHistory) {
   ApiFixture api;
   auto created = api.call("POST", "/sessions", wrap(session_v4()));
-  const std::string id(ApiFixture::parse(created).at("sessions").at(0).at("session_id").as_string());
+  const std::string id(
+      ApiFixture::parse(created).at("sessions").at(0).at("session_id").as_string());
   api.clock().advance_ms(5000);
   auto deleted = api.call("DELETE", "/sessions/" + id);
   EXPECT_EQ(deleted.status, 204);
@@ -239,7 +252,8 @@ TEST(Sessions, DeleteMarksDeletedAndRecordsHistory) {
 
 TEST(Sessions, BatchDeleteReportsPerItem) {
   ApiFixture api;
-  auto created = ApiFixture::parse(api.call("POST", "/sessions", wrap(session_v4() + "," + session_v6())));
+  auto created =
+      ApiFixture::parse(api.call("POST", "/sessions", wrap(session_v4() + "," + session_v6())));
   const std::string a(created.at("sessions").at(0).at("session_id").as_string());
   const std::string b(created.at("sessions").at(1).at("session_id").as_string());
   auto response = api.call(
@@ -268,7 +282,8 @@ TEST(Sessions, PaginationHasNoDuplicatesOrGapsUnderConcurrentInserts) {
     created.push_back(id);
     ASSERT_EQ(api.call("DELETE", "/sessions/" + id).status, 204);
   };
-  for (int i = 0; i < 23; ++i) create_one();
+  for (int i = 0; i < 23; ++i)
+    create_one();
 
   std::vector<std::string> seen;
   std::string target = "/sessions?asn=64501&max_results=5";
@@ -280,8 +295,10 @@ TEST(Sessions, PaginationHasNoDuplicatesOrGapsUnderConcurrentInserts) {
     for (const auto& s : body.at("sessions").as_array()) {
       seen.emplace_back(s.at("session_id").as_string());
     }
-    if (pages == 1) create_one();  // an insert between pages shows up at the end, once
-    if (!body.as_object().contains("next_token")) break;
+    if (pages == 1)
+      create_one();  // an insert between pages shows up at the end, once
+    if (!body.as_object().contains("next_token"))
+      break;
     target = "/sessions?asn=64501&max_results=5&next_token=" +
              std::string(body.at("next_token").as_string());
   }
@@ -291,19 +308,21 @@ TEST(Sessions, PaginationHasNoDuplicatesOrGapsUnderConcurrentInserts) {
 
 TEST(Sessions, NextTokenIsBoundToItsQuery) {
   ApiFixture api;
-  auto created = ApiFixture::parse(api.call("POST", "/sessions", wrap(session_v4() + "," + session_v6())));
+  auto created =
+      ApiFixture::parse(api.call("POST", "/sessions", wrap(session_v4() + "," + session_v6())));
   const std::string request_id(created.at("request_id").as_string());
   auto first = ApiFixture::parse(api.call("GET", "/sessions?asn=64501&max_results=1"));
   const std::string token(first.at("next_token").as_string());
   EXPECT_EQ(api.call("GET", "/sessions?asn=64501&max_results=1&next_token=" + token).status, 200);
-  auto other_query = api.call("GET", "/sessions?asn=64501&request_id=" + request_id +
-                                         "&next_token=" + token);
+  auto other_query =
+      api.call("GET", "/sessions?asn=64501&request_id=" + request_id + "&next_token=" + token);
   EXPECT_EQ(other_query.status, 400);
   std::string edited = token;
   edited[0] = edited[0] == 'M' ? 'N' : 'M';
   EXPECT_EQ(api.call("GET", "/sessions?asn=64501&next_token=" + edited).status, 400);
   // request_id filter.
-  auto filtered = ApiFixture::parse(api.call("GET", "/sessions?asn=64501&request_id=" + request_id));
+  auto filtered =
+      ApiFixture::parse(api.call("GET", "/sessions?asn=64501&request_id=" + request_id));
   EXPECT_EQ(filtered.at("sessions").as_array().size(), 2u);
   auto none = ApiFixture::parse(
       api.call("GET", "/sessions?asn=64501&request_id=00000000-0000-4000-8000-000000000000"));
@@ -327,9 +346,11 @@ TEST(Locations, ListsCommonExchangesAndFacilitiesWithAddresses) {
   ASSERT_EQ(theirs.at("locations").as_array().size(), 2u);
   EXPECT_EQ(theirs.at("locations").at(1).at("id").as_string(), "pdb:ix:3");
 
-  auto public_only = ApiFixture::parse(api.call("GET", "/locations?asn=64500&location_type=public"));
+  auto public_only =
+      ApiFixture::parse(api.call("GET", "/locations?asn=64500&location_type=public"));
   EXPECT_EQ(public_only.at("locations").as_array().size(), 2u);
-  auto private_only = ApiFixture::parse(api.call("GET", "/locations?asn=AS64500&location_type=private"));
+  auto private_only =
+      ApiFixture::parse(api.call("GET", "/locations?asn=AS64500&location_type=private"));
   EXPECT_EQ(private_only.at("locations").as_array().size(), 1u);
 }
 
@@ -339,8 +360,10 @@ TEST(Locations, PaginatesOneByOne) {
   std::string target = "/locations?asn=64500&max_results=1";
   for (int i = 0; i < 10; ++i) {
     auto body = ApiFixture::parse(api.call("GET", target));
-    for (const auto& l : body.at("locations").as_array()) ids.emplace_back(l.at("id").as_string());
-    if (!body.as_object().contains("next_token")) break;
+    for (const auto& l : body.at("locations").as_array())
+      ids.emplace_back(l.at("id").as_string());
+    if (!body.as_object().contains("next_token"))
+      break;
     target = "/locations?asn=64500&max_results=1&next_token=" +
              std::string(body.at("next_token").as_string());
   }

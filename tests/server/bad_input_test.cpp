@@ -19,11 +19,14 @@ struct BadRequest {
   std::string content_type = "application/json";
 };
 
-std::string wrap(const std::string& session) { return R"({"sessions":[)" + session + "]}"; }
+std::string wrap(const std::string& session) {
+  return R"({"sessions":[)" + session + "]}";
+}
 
 std::string many_sessions(int n) {
   std::string list;
-  for (int i = 0; i < n; ++i) list += (i ? "," : "") + session_v4();
+  for (int i = 0; i < n; ++i)
+    list += (i ? "," : "") + session_v4();
   return "[" + list + "]";
 }
 
@@ -42,26 +45,29 @@ std::vector<BadRequest> cases() {
       {"too many sessions", "POST", s, many_sessions(101), 413, "sessions", "too_many_items"},
       {"unknown top-level field", "POST", s, R"({"sessions":[)" + session_v4() + R"(],"foo":1})",
        400, "foo", "unknown_field"},
-      {"bad request_id", "POST", s, R"({"request_id":"not-a-uuid","sessions":[)" + session_v4() + "]}",
-       400, "request_id", "invalid_uuid"},
+      {"bad request_id", "POST", s,
+       R"({"request_id":"not-a-uuid","sessions":[)" + session_v4() + "]}", 400, "request_id",
+       "invalid_uuid"},
       {"request_id number", "POST", s, R"({"request_id":7,"sessions":[)" + session_v4() + "]}", 400,
        "request_id", "wrong_type"},
       {"return_url not http(s)", "POST", s,
        R"({"return_url":"ftp://peering.example.com/","sessions":[)" + session_v4() + "]}", 400,
        "return_url", "invalid_url"},
-      {"too deep", "POST", s, R"({"sessions":[{"x":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]}]})", 400,
-       "", "too_deep"},
+      {"too deep", "POST", s, R"({"sessions":[{"x":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]}]})",
+       400, "", "too_deep"},
       // One session, malformed fields.
       {"session not object", "POST", s, "[42]", 400, "sessions[0]", "wrong_type"},
       {"local_asn missing", "POST", s,
-       wrap(R"({"local_ip":"192.0.2.11","peer_asn":64500,"peer_ip":"192.0.2.10","location":"pdb:ix:1"})"),
+       wrap(
+           R"({"local_ip":"192.0.2.11","peer_asn":64500,"peer_ip":"192.0.2.10","location":"pdb:ix:1"})"),
        400, "sessions[0].local_asn", "missing_field"},
       {"local_asn string", "POST", s, wrap(session_v4(R"(,"local_asn":"64501")")), 400,
        "sessions[0].local_asn", "wrong_type"},
       {"local_asn fraction", "POST", s, wrap(session_v4(R"(,"local_asn":64501.5)")), 400,
        "sessions[0].local_asn", "wrong_type"},
-      {"local_asn beyond uint64", "POST", s, wrap(session_v4(R"(,"local_asn":99999999999999999999999)")),
-       400, "sessions[0].local_asn", "wrong_type"},
+      {"local_asn beyond uint64", "POST", s,
+       wrap(session_v4(R"(,"local_asn":99999999999999999999999)")), 400, "sessions[0].local_asn",
+       "wrong_type"},
       {"local_asn uint64 max", "POST", s, wrap(session_v4(R"(,"local_asn":18446744073709551615)")),
        400, "sessions[0].local_asn", "out_of_range"},
       {"local_asn negative", "POST", s, wrap(session_v4(R"(,"local_asn":-1)")), 400,
@@ -97,14 +103,14 @@ std::vector<BadRequest> cases() {
       {"location number", "POST", s, wrap(session_v4(R"(,"location":17)")), 400,
        "sessions[0].location", "wrong_type"},
       {"location missing", "POST", s,
-       wrap(R"({"local_asn":64501,"local_ip":"192.0.2.11","peer_asn":64500,"peer_ip":"192.0.2.10"})"),
+       wrap(
+           R"({"local_asn":64501,"local_ip":"192.0.2.11","peer_asn":64500,"peer_ip":"192.0.2.10"})"),
        400, "sessions[0].location", "missing_field"},
       {"location type contradicts id", "POST", s,
        wrap(session_v4(R"(,"location":{"id":"pdb:ix:1","type":"private"})")), 400,
        "sessions[0].location.type", "peer_type_mismatch"},
-      {"role out of range", "POST", s,
-       wrap(session_v4(R"(,"local_bgp_role":5,"peer_bgp_role":4)")), 400,
-       "sessions[0].local_bgp_role", "invalid_role"},
+      {"role out of range", "POST", s, wrap(session_v4(R"(,"local_bgp_role":5,"peer_bgp_role":4)")),
+       400, "sessions[0].local_bgp_role", "invalid_role"},
       {"role as text", "POST", s, wrap(session_v4(R"(,"local_bgp_role":"peer","peer_bgp_role":4)")),
        400, "sessions[0].local_bgp_role", "wrong_type"},
       {"only one role", "POST", s, wrap(session_v4(R"(,"local_bgp_role":4)")), 400,
@@ -127,7 +133,8 @@ std::vector<BadRequest> cases() {
       // Transport-level and authentication.
       {"text/plain body", "POST", s, wrap(session_v4()), 415, "Content-Type",
        "unsupported_media_type", kToken64501, "text/plain"},
-      {"no credentials", "POST", s, wrap(session_v4()), 401, "Authorization", "unauthenticated", ""},
+      {"no credentials", "POST", s, wrap(session_v4()), 401, "Authorization", "unauthenticated",
+       ""},
       {"unknown token", "GET", "/sessions?asn=64501", "", 401, "Authorization", "unauthenticated",
        "Bearer not-a-real-token"},
       {"basic auth", "GET", "/sessions?asn=64501", "", 401, "Authorization", "unauthenticated",
@@ -153,7 +160,8 @@ std::vector<BadRequest> cases() {
        "not_found"},
       {"batch delete not object", "DELETE", s, "[1]", 400, "", "wrong_type"},
       {"batch delete without sessions", "DELETE", s, "{}", 400, "sessions", "missing_field"},
-      {"locations for another ASN", "GET", "/locations?asn=64999", "", 400, "asn", "not_server_asn"},
+      {"locations for another ASN", "GET", "/locations?asn=64999", "", 400, "asn",
+       "not_server_asn"},
       {"locations bad type", "GET", "/locations?asn=64500&location_type=mixed", "", 400,
        "location_type", "invalid_value"},
       {"method not allowed", "PUT", s, "", 405, "", "method_not_allowed"},
@@ -161,7 +169,8 @@ std::vector<BadRequest> cases() {
       // Authorization and semantics.
       {"list another network", "GET", "/sessions?asn=64502", "", 403, "asn", "asn_not_authorized"},
       {"create for another network", "POST", s,
-       wrap(R"({"local_asn":64502,"local_ip":"192.0.2.12","peer_asn":64500,"peer_ip":"192.0.2.10","location":"pdb:ix:1"})"),
+       wrap(
+           R"({"local_asn":64502,"local_ip":"192.0.2.12","peer_asn":64500,"peer_ip":"192.0.2.10","location":"pdb:ix:1"})"),
        403, "sessions[0].local_asn", "asn_not_authorized"},
   };
 }
@@ -185,22 +194,25 @@ TEST_P(BadInputTest, AnswersExactStatusFieldAndCode) {
                      << response.body;
   if (c.status == 401) {
     bool challenge = false;
-    for (const auto& [k, v] : response.headers) challenge = challenge || k == "WWW-Authenticate";
+    for (const auto& [k, v] : response.headers)
+      challenge = challenge || k == "WWW-Authenticate";
     EXPECT_TRUE(challenge) << "401 must carry WWW-Authenticate (RFC 6750 section 3)";
   }
   EXPECT_EQ(*fixture.store().count_sessions(), 0) << c.name << " stored a session";
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(cases()),
-                         [](const auto& row) {
-                           std::string name = row.param.name;
-                           for (char& ch : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(cases()), [](const auto& row) {
+  std::string name = row.param.name;
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)))
+      ch = '_';
+  }
+  return name;
+});
 
-TEST(BadInputTable, HasAtLeastFortyRows) { EXPECT_GE(cases().size(), 40u); }
+TEST(BadInputTable, HasAtLeastFortyRows) {
+  EXPECT_GE(cases().size(), 40u);
+}
 
 TEST(BadInput, SecretNeverEchoed) {
   ApiFixture fixture;

@@ -20,6 +20,23 @@ TEST(Base64Url, RoundTripsRfc4648Vectors) {
   EXPECT_FALSE(base64url_decode("Zh"));  // non-zero trailing bits
 }
 
+TEST(Base64Url, IsStrict) {
+  for (const char* bad :
+       {"Zm9v=", "Zg==", "Z", "Zm9vY", "Zh", "Zm9", "Zm+v", "Zm/v", "Zm9 ", "Zm9\n", "Zm\x80v"}) {
+    EXPECT_FALSE(base64url_decode(bad)) << bad;
+  }
+  EXPECT_FALSE(base64url_decode(std::string_view("Zm9v\0AAA", 8)));
+  EXPECT_TRUE(base64url_decode("Zm8"));
+}
+
+TEST(Base64Url, RoundTripsEveryLengthAndByte) {
+  std::string octets;
+  for (int i = 0; i < 300; ++i) {
+    octets.push_back(static_cast<char>((i * 37 + 11) & 0xff));
+    EXPECT_EQ(base64url_decode(base64url_encode(octets)), octets) << i;
+  }
+}
+
 TEST(Sha256, KnownAnswer) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

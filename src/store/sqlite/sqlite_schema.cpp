@@ -1,0 +1,166 @@
+#include "store/sqlite/sqlite_schema.hpp"
+
+#include <array>
+#include <string>
+
+#include "store/sqlite/sqlite_handle.hpp"
+
+namespace peerapi::store::sqlite {
+
+namespace {
+
+// Version 1: requests with their stored answers, sessions, their history, named secrets.
+// Times are Unix milliseconds. IPs are canonical text (IpAddress::to_string), locations their
+// "pdb:ix:N" id, statuses and peer types their wire spelling, booleans 0/1.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE requests (
+  seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id        TEXT    NOT NULL UNIQUE,
+  client_request_id TEXT,
+  subject           TEXT    NOT NULL,
+  body_hash         TEXT    NOT NULL,
+  return_url        TEXT,
+  http_status       INTEGER NOT NULL,
+  answer            TEXT    NOT NULL,
+  created_at        INTEGER NOT NULL,
+  UNIQUE (subject, client_request_id)
+);
+
+CREATE TABLE sessions (
+  seq                      INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id               TEXT    NOT NULL UNIQUE,
+  request_id               TEXT    NOT NULL REFERENCES requests (request_id),
+  local_asn                INTEGER NOT NULL,
+  local_ip                 TEXT    NOT NULL,
+  peer_asn                 INTEGER NOT NULL,
+  peer_ip                  TEXT    NOT NULL,
+  local_bgp_role           INTEGER NOT NULL,
+  peer_bgp_role            INTEGER NOT NULL,
+  local_insert_asn         INTEGER NOT NULL,
+  peer_insert_asn          INTEGER NOT NULL,
+  local_monitoring_session INTEGER NOT NULL,
+  peer_monitoring_session  INTEGER NOT NULL,
+  peer_type                TEXT    NOT NULL,
+  session_secret           TEXT,
+  location                 TEXT    NOT NULL,
+  status                   TEXT    NOT NULL,
+  created_at               INTEGER NOT NULL,
+  updated_at               INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_local_asn ON sessions (local_asn, seq);
+CREATE INDEX sessions_by_request ON sessions (request_id, seq);
+-- At most one live session per (local, peer, location) tuple, even under racing writers
+-- (docs/wire.md "duplicate_session"; live = not rejected, deleted, unestablished).
+CREATE UNIQUE INDEX sessions_live_tuple
+  ON sessions (local_asn, local_ip, peer_asn, peer_ip, location)
+  WHERE status NOT IN ('rejected', 'deleted', 'unestablished');
+
+CREATE TABLE session_history (
+  id          INTEGER PRIMARY KEY,
+  session_id  TEXT    NOT NULL REFERENCES sessions (session_id),
+  at          INTEGER NOT NULL,
+  from_status TEXT,
+  to_status   TEXT    NOT NULL,
+  actor       TEXT    NOT NULL,
+  note        TEXT    NOT NULL
+);
+CREATE INDEX session_history_by_session ON session_history (session_id, id);
+
+CREATE TABLE named_secrets (
+  name  TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "initial schema", kInitialSchema},
+};
+
+// Unix milliseconds from SQLite's clock: applied_at is bookkeeping for operators, not data.
+constexpr std::string_view kRecordMigration =
+    "INSERT INTO schema_migrations (version, applied_at) "
+    "VALUES (?1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))";
+
+Result<std::int64_t> recorded_version(Database& db) {
+  return db.query_int("SELECT max(version) FROM schema_migrations",
+                      "cannot read the schema version", 0);
+}
+
+Error newer_schema_error(std::int64_t found) {
+  return Error{ErrorCode::store_error, "",
+               "the database has schema version " + std::to_string(found) +
+                   " but this peerapi knows versions up to " +
+                   std::to_string(latest_schema_version()) +
+                   "; it was written by a newer peerapi. Run that version, or restore a backup "
+                   "made before the upgrade"};
+}
+
+// Applies one migration unless a concurrent opener already did.
+Result<void> apply(Database& db, const Migration& migration) {
+  if (auto begun = db.exec("BEGIN IMMEDIATE", "cannot start a migration transaction"); !begun)
+    return begun;
+  auto give_up = [&](Error error) -> Result<void> {
+    if (sqlite3_get_autocommit(db.get()) == 0)
+      sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    return std::unexpected(std::move(error));
+  };
+  auto current = recorded_version(db);
+  if (!current)
+    return give_up(current.error());
+  if (*current > latest_schema_version())
+    return give_up(newer_schema_error(*current));
+  if (*current >= migration.version) {
+    if (auto done = db.exec("COMMIT", "cannot finish a migration transaction"); !done)
+      return give_up(done.error());
+    return {};
+  }
+  const std::string what = "schema migration " + std::to_string(migration.version) + " (" +
+                           std::string(migration.description) + ") failed";
+  if (auto applied = db.exec(migration.sql, what); !applied)
+    return give_up(applied.error());
+  auto record = Statement::prepare(db.get(), kRecordMigration);
+  if (!record)
+    return give_up(record.error());
+  {
+    StatementRun run(*record);
+    run.bind(1, std::int64_t{migration.version});
+    if (auto recorded = run.run_to_done(what); !recorded)
+      return give_up(recorded.error());
+  }
+  if (auto done = db.exec("COMMIT", what); !done)
+    return give_up(done.error());
+  return {};
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() noexcept {
+  return kMigrations;
+}
+
+int latest_schema_version() noexcept {
+  return kMigrations.back().version;
+}
+
+Result<void> migrate(Database& db) {
+  if (auto created = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                             " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                             "cannot create the schema_migrations table");
+      !created) {
+    return created;
+  }
+  auto current = recorded_version(db);
+  if (!current)
+    return std::unexpected(current.error());
+  if (*current > latest_schema_version())
+    return std::unexpected(newer_schema_error(*current));
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= *current)
+      continue;
+    if (auto applied = apply(db, migration); !applied)
+      return applied;
+  }
+  return {};
+}
+
+}  // namespace peerapi::store::sqlite

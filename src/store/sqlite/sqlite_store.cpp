@@ -1,0 +1,928 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <initializer_list>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "store/sqlite/sqlite_handle.hpp"
+#include "store/sqlite/sqlite_schema.hpp"
+
+namespace peerapi::store::sqlite {
+
+namespace {
+
+// The column list every session query returns, and the position of each column in it.
+constexpr std::string_view kSessionColumns =
+    "seq, session_id, request_id, local_asn, local_ip, peer_asn, peer_ip, local_bgp_role, "
+    "peer_bgp_role, local_insert_asn, peer_insert_asn, local_monitoring_session, "
+    "peer_monitoring_session, peer_type, session_secret, location, status, created_at, "
+    "updated_at";
+enum SessionColumn : int {
+  kSeq,
+  kSessionId,
+  kRequestId,
+  kLocalAsn,
+  kLocalIp,
+  kPeerAsn,
+  kPeerIp,
+  kLocalBgpRole,
+  kPeerBgpRole,
+  kLocalInsertAsn,
+  kPeerInsertAsn,
+  kLocalMonitoring,
+  kPeerMonitoring,
+  kPeerType,
+  kSessionSecret,
+  kLocation,
+  kStatus,
+  kCreatedAt,
+  kUpdatedAt,
+};
+
+std::string select_sessions(std::string_view condition) {
+  std::string sql = "SELECT ";
+  sql += kSessionColumns;
+  sql += " FROM sessions ";
+  sql += condition;
+  return sql;
+}
+
+// The live-tuple condition, spelt exactly as the partial index's WHERE clause so that SQLite
+// can use sessions_live_tuple for it.
+constexpr std::string_view kFindLiveDuplicate =
+    "SELECT 1 FROM sessions WHERE local_asn = ?1 AND local_ip = ?2 AND peer_asn = ?3 AND "
+    "peer_ip = ?4 AND location = ?5 AND status NOT IN ('rejected', 'deleted', 'unestablished') "
+    "LIMIT 1";
+
+constexpr std::string_view kInsertSession =
+    "INSERT INTO sessions (session_id, request_id, local_asn, local_ip, peer_asn, peer_ip, "
+    "local_bgp_role, peer_bgp_role, local_insert_asn, peer_insert_asn, local_monitoring_session, "
+    "peer_monitoring_session, peer_type, session_secret, location, status, created_at, "
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+    "?17, ?18)";
+
+constexpr std::string_view kInsertRequest =
+    "INSERT INTO requests (request_id, client_request_id, subject, body_hash, return_url, "
+    "http_status, answer, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+constexpr std::string_view kInsertHistory =
+    "INSERT INTO session_history (session_id, at, from_status, to_status, actor, note) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+constexpr std::string_view kSelectHistory =
+    "SELECT session_id, at, from_status, to_status, actor, note FROM session_history "
+    "WHERE session_id = ?1 ORDER BY id";
+
+constexpr std::string_view kSelectSecret = "SELECT value FROM named_secrets WHERE name = ?1";
+
+Result<void> prepare_all(sqlite3* db,
+                         std::initializer_list<std::pair<Statement*, std::string>> statements) {
+  for (const auto& [target, sql] : statements) {
+    auto prepared = Statement::prepare(db, sql);
+    if (!prepared)
+      return std::unexpected(prepared.error());
+    *target = std::move(*prepared);
+  }
+  return {};
+}
+
+Error corrupt_row(std::string_view table, std::string_view key, const Error& cause) {
+  std::string message = "corrupt row in ";
+  message += table;
+  message += " (";
+  message += key.substr(0, 64);
+  message += "): ";
+  message += cause.field;
+  message += ": ";
+  message += cause.message;
+  return Error{ErrorCode::store_error, "", std::move(message)};
+}
+
+/// An INTEGER column: SQLite's type affinity keeps text that does not look like a number as
+/// text, which must not silently read as 0.
+Result<std::int64_t> stored_int(const StatementRun& row, int column, std::string_view field) {
+  if (!row.is_integer(column))
+    return fail(ErrorCode::wrong_type, std::string(field), "expected an integer");
+  return row.int64(column);
+}
+
+Result<bool> stored_bool(const StatementRun& row, int column, std::string_view field) {
+  auto value = stored_int(row, column, field);
+  if (!value)
+    return std::unexpected(value.error());
+  if (*value != 0 && *value != 1) {
+    return fail(ErrorCode::invalid_value, std::string(field),
+                "expected 0 or 1, found " + std::to_string(*value));
+  }
+  return *value == 1;
+}
+
+/// Rebuilds a Session from a row of kSessionColumns, re-validating every field with the model
+/// parsers: a row edited by hand or damaged on disk becomes a store_error, never a bad value.
+Result<model::Session> session_from_row(const StatementRun& row) {
+  const std::string_view key = row.text(kSessionId);
+  auto bad = [&](const Error& cause) {
+    return std::unexpected(corrupt_row("sessions", key, cause));
+  };
+
+  auto session_id = model::Uuid::parse(key, "session_id");
+  if (!session_id)
+    return bad(session_id.error());
+  auto request_id = model::Uuid::parse(row.text(kRequestId), "request_id");
+  if (!request_id)
+    return bad(request_id.error());
+  auto local_asn_number = stored_int(row, kLocalAsn, "local_asn");
+  if (!local_asn_number)
+    return bad(local_asn_number.error());
+  auto local_asn = model::Asn::from_number(*local_asn_number, "local_asn");
+  if (!local_asn)
+    return bad(local_asn.error());
+  auto local_ip = model::IpAddress::parse(row.text(kLocalIp), "local_ip");
+  if (!local_ip)
+    return bad(local_ip.error());
+  auto peer_asn_number = stored_int(row, kPeerAsn, "peer_asn");
+  if (!peer_asn_number)
+    return bad(peer_asn_number.error());
+  auto peer_asn = model::Asn::from_number(*peer_asn_number, "peer_asn");
+  if (!peer_asn)
+    return bad(peer_asn.error());
+  auto peer_ip = model::IpAddress::parse(row.text(kPeerIp), "peer_ip");
+  if (!peer_ip)
+    return bad(peer_ip.error());
+  auto local_role_number = stored_int(row, kLocalBgpRole, "local_bgp_role");
+  if (!local_role_number)
+    return bad(local_role_number.error());
+  auto local_role = model::bgp_role_from_number(*local_role_number, "local_bgp_role");
+  if (!local_role)
+    return bad(local_role.error());
+  auto peer_role_number = stored_int(row, kPeerBgpRole, "peer_bgp_role");
+  if (!peer_role_number)
+    return bad(peer_role_number.error());
+  auto peer_role = model::bgp_role_from_number(*peer_role_number, "peer_bgp_role");
+  if (!peer_role)
+    return bad(peer_role.error());
+  auto local_insert = stored_bool(row, kLocalInsertAsn, "local_insert_asn");
+  if (!local_insert)
+    return bad(local_insert.error());
+  auto peer_insert = stored_bool(row, kPeerInsertAsn, "peer_insert_asn");
+  if (!peer_insert)
+    return bad(peer_insert.error());
+  auto local_monitoring = stored_bool(row, kLocalMonitoring, "local_monitoring_session");
+  if (!local_monitoring)
+    return bad(local_monitoring.error());
+  auto peer_monitoring = stored_bool(row, kPeerMonitoring, "peer_monitoring_session");
+  if (!peer_monitoring)
+    return bad(peer_monitoring.error());
+  auto peer_type = model::parse_location_type(row.text(kPeerType), "peer_type");
+  if (!peer_type)
+    return bad(peer_type.error());
+  std::optional<model::SessionSecret> secret;
+  if (!row.is_null(kSessionSecret)) {
+    auto parsed = model::SessionSecret::parse(row.text(kSessionSecret), "session_secret");
+    if (!parsed)
+      return bad(parsed.error());
+    secret = std::move(*parsed);
+  }
+  auto location = model::LocationId::parse(row.text(kLocation), "location");
+  if (!location)
+    return bad(location.error());
+  auto status = model::parse_session_status(row.text(kStatus), "status");
+  if (!status)
+    return bad(status.error());
+  auto created_at = stored_int(row, kCreatedAt, "created_at");
+  if (!created_at)
+    return bad(created_at.error());
+  auto updated_at = stored_int(row, kUpdatedAt, "updated_at");
+  if (!updated_at)
+    return bad(updated_at.error());
+
+  return model::Session{
+      .session_id = *session_id,
+      .request_id = *request_id,
+      .fields =
+          model::SessionRequest{
+              .local_asn = *local_asn,
+              .local_ip = *local_ip,
+              .peer_asn = *peer_asn,
+              .peer_ip = *peer_ip,
+              .local_bgp_role = *local_role,
+              .peer_bgp_role = *peer_role,
+              .local_insert_asn = *local_insert,
+              .peer_insert_asn = *peer_insert,
+              .local_monitoring_session = *local_monitoring,
+              .peer_monitoring_session = *peer_monitoring,
+              .peer_type = *peer_type,
+              .session_secret = std::move(secret),
+              .location = *location,
+          },
+      .status = *status,
+      .created_at_ms = *created_at,
+      .updated_at_ms = *updated_at,
+  };
+}
+
+Result<HistoryEntry> history_from_row(const StatementRun& row) {
+  const std::string_view key = row.text(0);
+  auto bad = [&](const Error& cause) {
+    return std::unexpected(corrupt_row("session_history", key, cause));
+  };
+  auto session_id = model::Uuid::parse(key, "session_id");
+  if (!session_id)
+    return bad(session_id.error());
+  std::optional<model::SessionStatus> from;
+  if (!row.is_null(2)) {
+    auto parsed = model::parse_session_status(row.text(2), "from_status");
+    if (!parsed)
+      return bad(parsed.error());
+    from = *parsed;
+  }
+  auto to = model::parse_session_status(row.text(3), "to_status");
+  if (!to)
+    return bad(to.error());
+  return HistoryEntry{
+      .session_id = *session_id,
+      .at_ms = row.int64(1),
+      .from = from,
+      .to = *to,
+      .actor = std::string(row.text(4)),
+      .note = std::string(row.text(5)),
+  };
+}
+
+bool is_unique_violation(sqlite3* db) {
+  return sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE;
+}
+
+/// The session_id column named in a UNIQUE failure means an id collision, not a duplicate.
+bool names_session_id(sqlite3* db) {
+  return std::strstr(sqlite3_errmsg(db), "sessions.session_id") != nullptr;
+}
+
+Error duplicate_session_error() {
+  return Error{ErrorCode::duplicate_session, "",
+               "a live session with the same local_asn, local_ip, peer_asn, peer_ip and "
+               "location already exists"};
+}
+
+constexpr std::string_view kSynchronousValues[] = {"off", "normal", "full", "extra"};
+
+Result<std::string> synchronous_pragma(std::string value) {
+  std::ranges::transform(value, value.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  });
+  if (std::ranges::find(kSynchronousValues, value) == std::end(kSynchronousValues)) {
+    return fail(ErrorCode::config_invalid, "synchronous",
+                "SQLite synchronous must be off, normal, full or extra, got \"" +
+                    value.substr(0, 20) + "\"");
+  }
+  return "PRAGMA synchronous = " + value;
+}
+
+/// Settings every connection needs (they are per connection in SQLite).
+Result<void> configure_connection(Database& db, const SqliteOptions& options,
+                                  const std::string& synchronous) {
+  if (sqlite3_busy_timeout(db.get(), options.busy_timeout_ms) != SQLITE_OK)
+    return std::unexpected(sqlite_error(db.get(), "cannot set busy_timeout"));
+  if (auto on = db.exec("PRAGMA foreign_keys = ON", "cannot enable foreign keys"); !on)
+    return on;
+  if (auto mapped = db.exec("PRAGMA mmap_size = " + std::to_string(options.mmap_size_bytes),
+                            "cannot set PRAGMA mmap_size");
+      !mapped) {
+    return mapped;
+  }
+  return db.exec(synchronous, "cannot set PRAGMA synchronous");
+}
+
+/// Creates `file` with mode 0600 when absent so that no other user can ever read the session
+/// secrets in it; SQLite gives the -wal and -shm files the database file's mode.
+Result<void> create_private_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (file.has_parent_path()) {
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      return fail(ErrorCode::store_error, "",
+                  "cannot create directory " + file.parent_path().string() + ": " + ec.message());
+    }
+  }
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(ErrorCode::store_error, "",
+                "cannot create database file " + file.string() + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  return {};
+}
+
+}  // namespace
+
+struct ReadStatements {
+  Statement get_session;
+  Statement list_by_asn;
+  Statement list_by_asn_and_request;
+  Statement history;
+  Statement count_sessions;
+  Statement select_secret;
+  Statement ping;
+};
+
+struct ReadConnection {
+  Database db;
+  ReadStatements statements;
+};
+
+struct WriteStatements {
+  Statement begin;
+  Statement commit;
+  Statement find_request_by_client_id;
+  Statement find_live_duplicate;
+  Statement insert_request;
+  Statement insert_session;
+  Statement insert_history;
+  Statement select_status;
+  Statement update_status;
+  Statement get_session;
+  Statement insert_secret;
+  Statement select_secret;
+};
+
+struct WriteConnection {
+  Database db;
+  WriteStatements statements;
+};
+
+namespace {
+
+/// Switches the file to WAL and returns the resulting journal mode. Changing the mode needs an
+/// exclusive lock, and SQLite does not wait on its busy handler for it when another process is
+/// creating the same file at the same moment, so SQLITE_BUSY is retried here until
+/// `busy_timeout_ms` has passed.
+Result<std::string> enable_wal(Database& database, int busy_timeout_ms) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    auto mode = database.query_text("PRAGMA journal_mode = WAL", "cannot enable WAL mode");
+    if (mode || (sqlite3_errcode(database.get()) & 0xff) != SQLITE_BUSY ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return mode;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+Result<std::unique_ptr<ReadConnection>> open_reader(const std::string& file,
+                                                    const SqliteOptions& options,
+                                                    const std::string& synchronous) {
+  auto db = Database::open(file, SQLITE_OPEN_READWRITE);
+  if (!db)
+    return std::unexpected(db.error());
+  auto connection = std::make_unique<ReadConnection>(ReadConnection{std::move(*db), {}});
+  if (auto configured = configure_connection(connection->db, options, synchronous); !configured)
+    return std::unexpected(configured.error());
+  if (auto read_only = connection->db.exec("PRAGMA query_only = ON", "cannot set query_only");
+      !read_only) {
+    return std::unexpected(read_only.error());
+  }
+  ReadStatements& s = connection->statements;
+  if (auto prepared = prepare_all(
+          connection->db.get(),
+          {
+              {&s.get_session, select_sessions("WHERE session_id = ?1")},
+              {&s.list_by_asn,
+               select_sessions("WHERE local_asn = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")},
+              {&s.list_by_asn_and_request,
+               select_sessions(
+                   "WHERE request_id = ?1 AND local_asn = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4")},
+              {&s.history, std::string(kSelectHistory)},
+              {&s.count_sessions, "SELECT count(*) FROM sessions"},
+              {&s.select_secret, std::string(kSelectSecret)},
+              {&s.ping, "SELECT count(*) FROM schema_migrations"},
+          });
+      !prepared) {
+    return std::unexpected(prepared.error());
+  }
+  return connection;
+}
+
+Result<std::unique_ptr<WriteConnection>> open_writer(const std::string& file,
+                                                     const SqliteOptions& options,
+                                                     const std::string& synchronous) {
+  auto db = Database::open(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db)
+    return std::unexpected(db.error());
+  auto connection = std::make_unique<WriteConnection>(WriteConnection{std::move(*db), {}});
+  Database& database = connection->db;
+  if (sqlite3_busy_timeout(database.get(), options.busy_timeout_ms) != SQLITE_OK)
+    return std::unexpected(sqlite_error(database.get(), "cannot set busy_timeout"));
+  // WAL lets readers proceed while one writer commits; it is a property of the file, so this
+  // also converts a database created in another journal mode.
+  auto mode = enable_wal(database, options.busy_timeout_ms);
+  if (!mode)
+    return std::unexpected(mode.error());
+  if (*mode != "wal") {
+    return fail(ErrorCode::store_error, "",
+                "cannot enable WAL mode on " + file + " (SQLite stayed in \"" + *mode +
+                    "\" mode; WAL needs a local file system with shared memory)");
+  }
+  if (auto configured = configure_connection(database, options, synchronous); !configured)
+    return std::unexpected(configured.error());
+  if (auto migrated = migrate(database); !migrated)
+    return std::unexpected(migrated.error());
+
+  WriteStatements& s = connection->statements;
+  if (auto prepared =
+          prepare_all(database.get(),
+                      {
+                          {&s.begin, "BEGIN IMMEDIATE"},
+                          {&s.commit, "COMMIT"},
+                          {&s.find_request_by_client_id,
+                           "SELECT body_hash, http_status, answer FROM requests "
+                           "WHERE subject = ?1 AND client_request_id = ?2"},
+                          {&s.find_live_duplicate, std::string(kFindLiveDuplicate)},
+                          {&s.insert_request, std::string(kInsertRequest)},
+                          {&s.insert_session, std::string(kInsertSession)},
+                          {&s.insert_history, std::string(kInsertHistory)},
+                          {&s.select_status, "SELECT status FROM sessions WHERE session_id = ?1"},
+                          {&s.update_status,
+                           "UPDATE sessions SET status = ?1, updated_at = ?2 "
+                           "WHERE session_id = ?3 AND status = ?4"},
+                          {&s.get_session, select_sessions("WHERE session_id = ?1")},
+                          {&s.insert_secret,
+                           "INSERT OR IGNORE INTO named_secrets (name, value) VALUES (?1, ?2)"},
+                          {&s.select_secret, std::string(kSelectSecret)},
+                      });
+      !prepared) {
+    return std::unexpected(prepared.error());
+  }
+  return connection;
+}
+
+/// One BEGIN IMMEDIATE transaction on the write connection (whose mutex the caller holds).
+/// Rolled back on destruction unless commit() succeeded, so every early return undoes
+/// everything the transaction wrote.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(WriteConnection& connection) noexcept : connection_(connection) {}
+  ~WriteTransaction() {
+    if (sqlite3_get_autocommit(connection_.db.get()) == 0)
+      sqlite3_exec(connection_.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+
+  Result<void> begin() {
+    StatementRun run(connection_.statements.begin);
+    return run.run_to_done("cannot start a write transaction");
+  }
+  Result<void> commit() {
+    StatementRun run(connection_.statements.commit);
+    return run.run_to_done("cannot commit");
+  }
+
+ private:
+  WriteConnection& connection_;
+};
+
+Result<void> insert_history(WriteConnection& writer, const std::string& session_id,
+                            std::int64_t at_ms, std::optional<model::SessionStatus> from,
+                            model::SessionStatus to, std::string_view actor,
+                            std::string_view note) {
+  StatementRun run(writer.statements.insert_history);
+  run.bind(1, session_id).bind(2, at_ms);
+  if (from)
+    run.bind(3, model::to_string(*from));
+  else
+    run.bind_null(3);
+  run.bind(4, model::to_string(to)).bind(5, actor).bind(6, note);
+  return run.run_to_done("cannot record session history");
+}
+
+}  // namespace
+
+}  // namespace peerapi::store::sqlite
+
+namespace peerapi::store {
+
+using sqlite::StatementRun;
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::WriteConnection> writer,
+                         std::vector<std::unique_ptr<sqlite::ReadConnection>> readers,
+                         util::RandomSource& random)
+    : writer_(std::move(writer)), readers_(std::move(readers)), random_(random) {
+  idle_readers_.reserve(readers_.size());
+  for (auto& reader : readers_)
+    idle_readers_.push_back(reader.get());
+}
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::schema_version() noexcept {
+  return sqlite::latest_schema_version();
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file,
+                                                       util::RandomSource& random,
+                                                       SqliteOptions options) {
+  if (sqlite3_threadsafe() == 0) {
+    return fail(ErrorCode::store_error, "",
+                "the SQLite library was built without thread support (SQLITE_THREADSAFE=0)");
+  }
+  if (options.read_connections < 1 || options.read_connections > 64) {
+    return fail(ErrorCode::config_invalid, "read_connections",
+                "read_connections must be 1-64, got " + std::to_string(options.read_connections));
+  }
+  if (options.mmap_size_bytes < 0) {
+    return fail(ErrorCode::config_invalid, "mmap_size_bytes",
+                "mmap_size_bytes must not be negative");
+  }
+  if (options.busy_timeout_ms < 0) {
+    return fail(ErrorCode::config_invalid, "busy_timeout_ms",
+                "busy_timeout_ms must not be negative");
+  }
+  auto synchronous = sqlite::synchronous_pragma(options.synchronous);
+  if (!synchronous)
+    return std::unexpected(synchronous.error());
+  if (auto created = sqlite::create_private_file(file); !created)
+    return std::unexpected(created.error());
+
+  const std::string name = file.string();
+  auto writer = sqlite::open_writer(name, options, *synchronous);
+  if (!writer)
+    return std::unexpected(writer.error());
+  std::vector<std::unique_ptr<sqlite::ReadConnection>> readers;
+  readers.reserve(static_cast<std::size_t>(options.read_connections));
+  for (int i = 0; i < options.read_connections; ++i) {
+    auto reader = sqlite::open_reader(name, options, *synchronous);
+    if (!reader)
+      return std::unexpected(reader.error());
+    readers.push_back(std::move(*reader));
+  }
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*writer), std::move(readers), random));
+}
+
+SqliteStore::ReadLease SqliteStore::acquire_reader() {
+  std::unique_lock lock(pool_mutex_);
+  pool_available_.wait(lock, [this] { return !idle_readers_.empty(); });
+  sqlite::ReadConnection* connection = idle_readers_.back();
+  idle_readers_.pop_back();
+  return ReadLease(*this, *connection);
+}
+
+SqliteStore::ReadLease::~ReadLease() {
+  {
+    std::lock_guard lock(store_->pool_mutex_);
+    store_->idle_readers_.push_back(connection_);
+  }
+  store_->pool_available_.notify_one();
+}
+
+Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
+                                                  const AnswerBuilder& finish) {
+  if (!finish)
+    return fail(ErrorCode::internal, "", "create_request called without an answer builder");
+
+  // Text forms are computed before taking the write lock to keep the critical section short.
+  struct CandidateText {
+    std::string session_id, local_ip, peer_ip, location;
+  };
+  std::vector<CandidateText> texts;
+  texts.reserve(draft.candidates.size());
+  for (const model::Session& candidate : draft.candidates) {
+    texts.push_back({candidate.session_id.to_string(), candidate.fields.local_ip.to_string(),
+                     candidate.fields.peer_ip.to_string(), candidate.fields.location.to_string()});
+  }
+  const std::string request_id = draft.request_id.to_string();
+  const std::optional<std::string> client_request_id =
+      draft.client_request_id ? std::optional(draft.client_request_id->to_string()) : std::nullopt;
+
+  std::lock_guard lock(write_mutex_);
+  sqlite::WriteConnection& writer = *writer_;
+  sqlite::WriteStatements& s = writer.statements;
+  sqlite::WriteTransaction transaction(writer);
+  if (auto begun = transaction.begin(); !begun)
+    return std::unexpected(begun.error());
+
+  // Idempotent replay (docs/wire.md "Request ids"): the client id is scoped to the subject.
+  if (client_request_id) {
+    StatementRun run(s.find_request_by_client_id);
+    run.bind(1, draft.subject).bind(2, *client_request_id);
+    const int rc = run.step();
+    if (rc == SQLITE_ROW) {
+      CreateOutcome outcome;
+      outcome.kind = run.text(0) == draft.body_hash ? CreateOutcome::Kind::replayed
+                                                    : CreateOutcome::Kind::conflict;
+      outcome.answer.http_status = static_cast<int>(run.int64(1));
+      outcome.answer.body = std::string(run.text(2));
+      return outcome;  // nothing written; the transaction rolls back
+    }
+    if (rc != SQLITE_DONE)
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot look up request"));
+  }
+
+  std::vector<bool> duplicate(draft.candidates.size(), false);
+  for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
+    const model::SessionRequest& fields = draft.candidates[i].fields;
+    StatementRun run(s.find_live_duplicate);
+    run.bind(1, std::int64_t{fields.local_asn.value()})
+        .bind(2, texts[i].local_ip)
+        .bind(3, std::int64_t{fields.peer_asn.value()})
+        .bind(4, texts[i].peer_ip)
+        .bind(5, texts[i].location);
+    const int rc = run.step();
+    if (rc == SQLITE_ROW)
+      duplicate[i] = true;
+    else if (rc != SQLITE_DONE)
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot check duplicates"));
+  }
+
+  CreateOutcome outcome;
+  outcome.kind = CreateOutcome::Kind::created;
+  try {
+    outcome.answer = finish(duplicate);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, "", std::string("building the answer failed: ") + e.what());
+  } catch (...) {
+    return fail(ErrorCode::internal, "", "building the answer failed");
+  }
+
+  {
+    StatementRun run(s.insert_request);
+    run.bind(1, request_id);
+    if (client_request_id)
+      run.bind(2, *client_request_id);
+    else
+      run.bind_null(2);
+    run.bind(3, draft.subject).bind(4, draft.body_hash);
+    if (draft.return_url)
+      run.bind(5, *draft.return_url);
+    else
+      run.bind_null(5);
+    run.bind(6, std::int64_t{outcome.answer.http_status})
+        .bind(7, outcome.answer.body)
+        .bind(8, draft.now_ms);
+    if (run.step() != SQLITE_DONE) {
+      if (sqlite::is_unique_violation(writer.db.get())) {
+        return fail(ErrorCode::store_error, "", "request id " + request_id + " is already stored");
+      }
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot store request"));
+    }
+  }
+
+  for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
+    if (duplicate[i])
+      continue;
+    const model::Session& candidate = draft.candidates[i];
+    const model::SessionRequest& f = candidate.fields;
+    {
+      StatementRun run(s.insert_session);
+      run.bind(1, texts[i].session_id)
+          .bind(2, request_id)
+          .bind(3, std::int64_t{f.local_asn.value()})
+          .bind(4, texts[i].local_ip)
+          .bind(5, std::int64_t{f.peer_asn.value()})
+          .bind(6, texts[i].peer_ip)
+          .bind(7, static_cast<std::int64_t>(f.local_bgp_role))
+          .bind(8, static_cast<std::int64_t>(f.peer_bgp_role))
+          .bind_bool(9, f.local_insert_asn)
+          .bind_bool(10, f.peer_insert_asn)
+          .bind_bool(11, f.local_monitoring_session)
+          .bind_bool(12, f.peer_monitoring_session)
+          .bind(13, model::to_string(f.peer_type));
+      if (f.session_secret)
+        run.bind(14, f.session_secret->reveal());
+      else
+        run.bind_null(14);
+      run.bind(15, texts[i].location)
+          .bind(16, model::to_string(candidate.status))
+          .bind(17, draft.now_ms)
+          .bind(18, draft.now_ms);
+      if (run.step() != SQLITE_DONE) {
+        sqlite3* db = writer.db.get();
+        if (sqlite::is_unique_violation(db) && !sqlite::names_session_id(db))
+          return std::unexpected(sqlite::duplicate_session_error());
+        return std::unexpected(sqlite::sqlite_error(db, "cannot store session"));
+      }
+    }
+    if (auto recorded = sqlite::insert_history(writer, texts[i].session_id, draft.now_ms,
+                                               std::nullopt, candidate.status, draft.subject, "");
+        !recorded) {
+      return std::unexpected(recorded.error());
+    }
+  }
+
+  if (auto committed = transaction.commit(); !committed)
+    return std::unexpected(committed.error());
+  return outcome;
+}
+
+Result<std::optional<model::Session>> SqliteStore::get_session(const model::Uuid& session_id) {
+  const std::string id = session_id.to_string();
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.get_session);
+  run.bind(1, id);
+  const int rc = run.step();
+  if (rc == SQLITE_DONE)
+    return std::nullopt;
+  if (rc != SQLITE_ROW)
+    return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot read session"));
+  auto session = sqlite::session_from_row(run);
+  if (!session)
+    return std::unexpected(session.error());
+  return std::optional<model::Session>(std::move(*session));
+}
+
+Result<SessionPage> SqliteStore::list_sessions(model::Asn local_asn,
+                                               const std::optional<model::Uuid>& request_id,
+                                               std::optional<std::int64_t> after, int limit) {
+  if (limit < 1)
+    return fail(ErrorCode::out_of_range, "limit", "limit must be 1 or more");
+  const std::optional<std::string> request_text =
+      request_id ? std::optional(request_id->to_string()) : std::nullopt;
+  const std::int64_t after_seq = after.value_or(0);    // AUTOINCREMENT sequences start at 1
+  const std::int64_t fetch = std::int64_t{limit} + 1;  // one more tells whether more follow
+
+  SessionPage page;
+  page.sessions.reserve(static_cast<std::size_t>(std::min(limit, 128)));
+  ReadLease reader = acquire_reader();
+  sqlite::ReadStatements& s = reader->statements;
+  StatementRun run(request_text ? s.list_by_asn_and_request : s.list_by_asn);
+  const std::int64_t asn = local_asn.value();
+  if (request_text)
+    run.bind(1, *request_text).bind(2, asn).bind(3, after_seq).bind(4, fetch);
+  else
+    run.bind(1, asn).bind(2, after_seq).bind(3, fetch);
+
+  std::int64_t last_seq = after_seq;
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      break;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot list sessions"));
+    if (std::ssize(page.sessions) == limit) {
+      page.next_after = last_seq;
+      break;
+    }
+    auto session = sqlite::session_from_row(run);
+    if (!session)
+      return std::unexpected(session.error());
+    page.sessions.push_back(std::move(*session));
+    last_seq = run.int64(sqlite::kSeq);
+  }
+  return page;
+}
+
+Result<std::optional<model::Session>> SqliteStore::transition(
+    const model::Uuid& session_id, std::span<const model::SessionStatus> from,
+    model::SessionStatus to, const std::string& actor, const std::string& note,
+    std::int64_t now_ms) {
+  const std::string id = session_id.to_string();
+  std::lock_guard lock(write_mutex_);
+  sqlite::WriteConnection& writer = *writer_;
+  sqlite::WriteStatements& s = writer.statements;
+  sqlite::WriteTransaction transaction(writer);
+  if (auto begun = transaction.begin(); !begun)
+    return std::unexpected(begun.error());
+
+  // Under BEGIN IMMEDIATE no other writer runs, so the status read here is the one the
+  // conditional UPDATE below sees.
+  model::SessionStatus current = model::SessionStatus::pending;
+  {
+    StatementRun run(s.select_status);
+    run.bind(1, id);
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      return std::nullopt;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
+    auto parsed = model::parse_session_status(run.text(0), "status");
+    if (!parsed)
+      return std::unexpected(sqlite::corrupt_row("sessions", id, parsed.error()));
+    current = *parsed;
+  }
+  if (std::ranges::find(from, current) == from.end())
+    return std::nullopt;
+
+  {
+    StatementRun run(s.update_status);
+    run.bind(1, model::to_string(to))
+        .bind(2, now_ms)
+        .bind(3, id)
+        .bind(4, model::to_string(current));
+    if (run.step() != SQLITE_DONE) {
+      if (sqlite::is_unique_violation(writer.db.get()))
+        return std::unexpected(sqlite::duplicate_session_error());
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot update session"));
+    }
+    if (sqlite3_changes(writer.db.get()) != 1)
+      return fail(ErrorCode::store_error, "", "session " + id + " changed during a transition");
+  }
+  if (auto recorded = sqlite::insert_history(writer, id, now_ms, current, to, actor, note);
+      !recorded) {
+    return std::unexpected(recorded.error());
+  }
+
+  std::optional<model::Session> updated;
+  {
+    StatementRun run(s.get_session);
+    run.bind(1, id);
+    if (run.step() != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
+    auto session = sqlite::session_from_row(run);
+    if (!session)
+      return std::unexpected(session.error());
+    updated = std::move(*session);
+  }
+  if (auto committed = transaction.commit(); !committed)
+    return std::unexpected(committed.error());
+  return updated;
+}
+
+Result<std::vector<HistoryEntry>> SqliteStore::history(const model::Uuid& session_id) {
+  const std::string id = session_id.to_string();
+  std::vector<HistoryEntry> entries;
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.history);
+  run.bind(1, id);
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      break;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot read history"));
+    auto entry = sqlite::history_from_row(run);
+    if (!entry)
+      return std::unexpected(entry.error());
+    entries.push_back(std::move(*entry));
+  }
+  return entries;
+}
+
+Result<std::string> SqliteStore::named_secret(const std::string& name, std::size_t size) {
+  if (size == 0)
+    return fail(ErrorCode::invalid_value, "size", "a named secret needs at least one byte");
+  {
+    ReadLease reader = acquire_reader();
+    StatementRun run(reader->statements.select_secret);
+    run.bind(1, name);
+    const int rc = run.step();
+    if (rc == SQLITE_ROW)
+      return std::string(run.blob(0));
+    if (rc != SQLITE_DONE)
+      return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot read secret"));
+  }
+
+  // First use: create it. INSERT OR IGNORE keeps whichever process created it first, and the
+  // SELECT returns that one, so every server on this file ends up with the same value.
+  std::string fresh(size, '\0');
+  random_.fill(reinterpret_cast<std::uint8_t*>(fresh.data()), fresh.size());
+
+  std::lock_guard lock(write_mutex_);
+  sqlite::WriteConnection& writer = *writer_;
+  sqlite::WriteTransaction transaction(writer);
+  if (auto begun = transaction.begin(); !begun)
+    return std::unexpected(begun.error());
+  {
+    StatementRun run(writer.statements.insert_secret);
+    run.bind(1, name).bind_blob(2, fresh);
+    if (auto inserted = run.run_to_done("cannot store secret"); !inserted)
+      return std::unexpected(inserted.error());
+  }
+  std::string value;
+  {
+    StatementRun run(writer.statements.select_secret);
+    run.bind(1, name);
+    if (run.step() != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read secret"));
+    value = std::string(run.blob(0));
+  }
+  if (auto committed = transaction.commit(); !committed)
+    return std::unexpected(committed.error());
+  return value;
+}
+
+Result<std::int64_t> SqliteStore::count_sessions() {
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.count_sessions);
+  if (run.step() != SQLITE_ROW)
+    return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot count sessions"));
+  return run.int64(0);
+}
+
+Result<void> SqliteStore::ping() {
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.ping);
+  if (run.step() != SQLITE_ROW)
+    return std::unexpected(sqlite::sqlite_error(reader->db.get(), "store is not readable"));
+  return {};
+}
+
+}  // namespace peerapi::store

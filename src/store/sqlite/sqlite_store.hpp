@@ -1,0 +1,121 @@
+// The embedded store (DESIGN.md "store/"): one SQLite file in WAL mode, shared safely by every
+// thread of the process (and by other processes on the same host, serialised by SQLite's
+// locks). Writes go through one connection under a mutex, each in a BEGIN IMMEDIATE
+// transaction that is rolled back on any error; reads use a small pool of connections with
+// statements prepared once per connection.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "model/error.hpp"
+#include "store/store.hpp"
+#include "util/clock.hpp"
+
+namespace peerapi::store::sqlite {
+struct WriteConnection;
+struct ReadConnection;
+}  // namespace peerapi::store::sqlite
+
+namespace peerapi::store {
+
+struct SqliteOptions {
+  /// PRAGMA synchronous: "off", "normal", "full" or "extra". "full" makes every acknowledged
+  /// write survive power loss; "normal" (WAL) survives a process crash but may lose the last
+  /// commits on power loss.
+  std::string synchronous = "full";
+  /// Read connections in the pool (1-64); readers beyond this wait for a free connection.
+  int read_connections = 4;
+  /// How long a connection waits for a lock held by another process (PRAGMA busy_timeout).
+  int busy_timeout_ms = 5000;
+  /// PRAGMA mmap_size: reads of the database file go through a shared memory map instead of a
+  /// read() per page, about a third less CPU per get_session with 100k sessions
+  /// (bench/store_bench.cpp). 0 turns it off (for file systems where mapping is unwise).
+  std::int64_t mmap_size_bytes = 256 * 1024 * 1024;
+};
+
+class SqliteStore final : public Store {
+ public:
+  /// Opens (creating when absent) the database `file`: creates missing parent directories,
+  /// creates a new file with mode 0600 (it holds session secrets; an existing file's mode is
+  /// left alone), enables WAL, busy_timeout and foreign keys, and applies schema migrations.
+  /// Fails with store_error (never throws) when the file cannot be opened, is not a SQLite
+  /// database, or has a schema newer than this binary knows. `random` must outlive the store.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& file,
+                                                   util::RandomSource& random,
+                                                   SqliteOptions options = {});
+
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  /// Stored sessions take created_at and updated_at from `draft.now_ms` and request_id from
+  /// `draft.request_id`. Two candidates of one draft with the same live tuple fail with
+  /// duplicate_session and store nothing (the policy layer reports those as
+  /// duplicate_in_request before they get here). `finish` throwing is reported as `internal`.
+  Result<CreateOutcome> create_request(const RequestDraft& draft,
+                                       const AnswerBuilder& finish) override;
+  Result<std::optional<model::Session>> get_session(const model::Uuid& session_id) override;
+  /// `limit` must be 1 or more (else out_of_range); the cursor is the session's row sequence.
+  Result<SessionPage> list_sessions(model::Asn local_asn,
+                                    const std::optional<model::Uuid>& request_id,
+                                    std::optional<std::int64_t> after, int limit) override;
+  /// A transition to a live status that would duplicate another live session fails with
+  /// duplicate_session and changes nothing.
+  Result<std::optional<model::Session>> transition(const model::Uuid& session_id,
+                                                   std::span<const model::SessionStatus> from,
+                                                   model::SessionStatus to,
+                                                   const std::string& actor,
+                                                   const std::string& note,
+                                                   std::int64_t now_ms) override;
+  /// Oldest first (insertion order).
+  Result<std::vector<HistoryEntry>> history(const model::Uuid& session_id) override;
+  /// `size` (1 or more) applies when the secret is created; afterwards the stored value is
+  /// returned whatever `size` says, so a secret never changes under running servers.
+  Result<std::string> named_secret(const std::string& name, std::size_t size) override;
+  /// Every stored session, whatever its status.
+  Result<std::int64_t> count_sessions() override;
+  Result<void> ping() override;
+
+  /// The schema version this binary writes (databases with a newer one are refused).
+  static int schema_version() noexcept;
+
+ private:
+  SqliteStore(std::unique_ptr<sqlite::WriteConnection> writer,
+              std::vector<std::unique_ptr<sqlite::ReadConnection>> readers,
+              util::RandomSource& random);
+
+  /// A read connection held for one call; returned to the pool on destruction.
+  class ReadLease {
+   public:
+    ReadLease(SqliteStore& store, sqlite::ReadConnection& connection) noexcept
+        : store_(&store), connection_(&connection) {}
+    ~ReadLease();
+    ReadLease(const ReadLease&) = delete;
+    ReadLease& operator=(const ReadLease&) = delete;
+    sqlite::ReadConnection& operator*() const noexcept { return *connection_; }
+    sqlite::ReadConnection* operator->() const noexcept { return connection_; }
+
+   private:
+    SqliteStore* store_;
+    sqlite::ReadConnection* connection_;
+  };
+  ReadLease acquire_reader();
+
+  std::mutex write_mutex_;
+  std::unique_ptr<sqlite::WriteConnection> writer_;  // guarded by write_mutex_
+
+  std::mutex pool_mutex_;
+  std::condition_variable pool_available_;
+  std::vector<std::unique_ptr<sqlite::ReadConnection>> readers_;  // owns every reader
+  std::vector<sqlite::ReadConnection*> idle_readers_;             // guarded by pool_mutex_
+
+  util::RandomSource& random_;
+};
+
+}  // namespace peerapi::store
