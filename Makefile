@@ -28,6 +28,7 @@ run: build
 
 # Every test: normal build, then the same suite under ASan+UBSan, then a short run of each fuzzer.
 test: build build-asan build-fuzz
+	@$(MAKE) --no-print-directory format-check
 	@echo "== tests (RelWithDebInfo) =="
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 300
 	@echo "== tests (ASan+UBSan) =="
@@ -48,7 +49,7 @@ format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 format-check:
-	@clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+	@clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp') && echo "clang-format: clean"
 
 clean:
 	rm -rf build build-asan build-fuzz
