@@ -179,7 +179,7 @@ void read_server(Checker& check, const toml::table& root, ServerSection& out) {
     return;
   check.only_keys(
       *t, "server",
-      {"listen", "base_path", "threads", "max_connections", "header_timeout_ms", "body_timeout_ms",
+      {"listen", "base_path", "threads", "write_threads", "max_connections", "header_timeout_ms", "body_timeout_ms",
        "idle_timeout_ms", "max_body_bytes", "max_sessions_per_request", "max_json_depth"});
   const toml::node* listen = t->get("listen");
   if (listen == nullptr || !listen->is_array() || listen->as_array()->empty()) {
@@ -214,6 +214,8 @@ void read_server(Checker& check, const toml::table& root, ServerSection& out) {
   }
   if (auto v = check.integer(*t, "threads", "server.threads", 0, 256))
     out.threads = static_cast<int>(*v);
+  if (auto v = check.integer(*t, "write_threads", "server.write_threads", 1, 256))
+    out.write_threads = static_cast<int>(*v);
   if (auto v = check.integer(*t, "max_connections", "server.max_connections", 1, 1'000'000)) {
     out.max_connections = static_cast<int>(*v);
   }

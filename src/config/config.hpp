@@ -25,6 +25,9 @@ struct ServerSection {
   std::vector<ListenAddress> listen;
   std::string base_path = "/";  // always starts and ends with "/"
   int threads = 0;              // 0: one per CPU core
+  /// Threads that run requests which write to the store (POST, DELETE) so that their waits for
+  /// a commit do not hold up the I/O threads; concurrent writes share one commit (group commit).
+  int write_threads = 16;
   int max_connections = 4096;
   int header_timeout_ms = 10'000;  // a request's header must arrive within this
   int body_timeout_ms = 30'000;

@@ -1,5 +1,7 @@
 #include "model/uuid.hpp"
 
+#include <algorithm>
+
 namespace peerapi::model {
 
 namespace {
@@ -43,6 +45,16 @@ Result<Uuid> Uuid::parse(std::string_view text, std::string_view field) {
 
 Uuid Uuid::v4_from_bytes(std::array<std::uint8_t, 16> random) {
   random[6] = static_cast<std::uint8_t>((random[6] & 0x0f) | 0x40);
+  random[8] = static_cast<std::uint8_t>((random[8] & 0x3f) | 0x80);
+  return Uuid(random);
+}
+
+Uuid Uuid::v7_from(std::int64_t unix_ms, std::array<std::uint8_t, 16> random) {
+  constexpr std::int64_t kMax48 = (std::int64_t{1} << 48) - 1;
+  const auto ms = static_cast<std::uint64_t>(std::clamp<std::int64_t>(unix_ms, 0, kMax48));
+  for (std::size_t i = 0; i < 6; ++i)
+    random[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
+  random[6] = static_cast<std::uint8_t>((random[6] & 0x0f) | 0x70);
   random[8] = static_cast<std::uint8_t>((random[8] & 0x3f) | 0x80);
   return Uuid(random);
 }

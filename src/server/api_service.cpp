@@ -339,7 +339,7 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
   }
 
   const std::int64_t now = deps_.clock.now_ms();
-  const Uuid request_id = Uuid::v4_from_bytes(deps_.random.bytes16());
+  const Uuid request_id = Uuid::v7_from(now, deps_.random.bytes16());
   const auto initial_status = deps_.config.approval.mode == config::ApprovalMode::manual
                                   ? model::SessionStatus::pending
                                   : model::SessionStatus::approved;
@@ -356,7 +356,7 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
       continue;
     candidate_index.push_back(i);
     draft.candidates.push_back(
-        model::Session{.session_id = Uuid::v4_from_bytes(deps_.random.bytes16()),
+        model::Session{.session_id = Uuid::v7_from(now, deps_.random.bytes16()),
                        .request_id = request_id,
                        .fields = *body->sessions[i].request,
                        .status = initial_status,

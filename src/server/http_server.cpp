@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -55,11 +56,30 @@ struct HttpServer::Impl {
   config::ServerSection config;
   Handler handler;
   asio::io_context io;
+  /// Runs the handler for requests that write (POST, DELETE, PUT, PATCH): the store blocks
+  /// them until their commit group is durable, which must not stall reads on the I/O threads.
+  asio::thread_pool writers;
   std::vector<tcp::acceptor> acceptors;
   std::atomic<int> connections{0};
 
   Impl(const config::ServerSection& c, Handler h)
-      : config(c), handler(std::move(h)), io(c.threads > 0 ? c.threads : 2) {}
+      : config(c),
+        handler(std::move(h)),
+        io(c.threads > 0 ? c.threads : 2),
+        writers(static_cast<std::size_t>(c.write_threads > 0 ? c.write_threads : 1)) {}
+
+  static bool is_read(http::verb method) {
+    return method == http::verb::get || method == http::verb::head ||
+           method == http::verb::options;
+  }
+
+  /// Runs the handler on the write pool and resumes on the connection's I/O thread.
+  asio::awaitable<HttpResponse> handle_on_writers(const HttpRequest& request) {
+    co_return co_await asio::co_spawn(
+        writers.get_executor(),
+        [this, &request]() -> asio::awaitable<HttpResponse> { co_return handler(request); },
+        asio::use_awaitable);
+  }
 
   asio::awaitable<void> write_and_close(beast::tcp_stream& stream, int status,
                                         std::string_view code, std::string_view message) {
@@ -135,7 +155,12 @@ struct HttpServer::Impl {
       request.body = std::move(beast_request.body());
       request.remote_address = remote;
       const auto started = std::chrono::steady_clock::now();
-      HttpResponse response = handler(request);
+      // (An if, not a conditional expression: g++ 12 miscompiles co_await inside ?: .)
+      HttpResponse response;
+      if (is_read(beast_request.method()))
+        response = handler(request);
+      else
+        response = co_await handle_on_writers(request);
       const bool keep_alive = beast_request.keep_alive();
       if (spdlog::should_log(spdlog::level::debug)) {
         const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -241,6 +266,7 @@ void HttpServer::run(int threads, bool handle_signals) {
   for (int i = 1; i < threads; ++i)
     pool.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
+  impl_->writers.join();
 }
 
 void HttpServer::stop() {

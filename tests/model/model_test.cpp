@@ -98,6 +98,21 @@ TEST(Uuid, ParsesEitherCaseAndPrintsLowercase) {
   EXPECT_EQ(v4.to_string(), "00000000-0000-4000-8000-000000000000");
 }
 
+TEST(Uuid, Version7CarriesTheTimeAndSortsByIt) {
+  std::array<std::uint8_t, 16> ones{};
+  ones.fill(0xff);
+  // RFC 9562 appendix A.6 uses 0x017F22E279B0 ms (2022-02-22T19:22:22Z).
+  const auto example = Uuid::v7_from(0x017F22E279B0, ones);
+  EXPECT_EQ(example.to_string(), "017f22e2-79b0-7fff-bfff-ffffffffffff");
+  EXPECT_EQ(Uuid::v7_from(0, {}).to_string(), "00000000-0000-7000-8000-000000000000");
+  EXPECT_EQ(Uuid::v7_from(-5, {}).to_string(), "00000000-0000-7000-8000-000000000000");
+  EXPECT_EQ(Uuid::v7_from(std::int64_t{1} << 50, {}).to_string(),
+            "ffffffff-ffff-7000-8000-000000000000");
+  // Later milliseconds sort after earlier ones whatever the random part.
+  EXPECT_LT(Uuid::v7_from(1000, ones), Uuid::v7_from(1001, {}));
+  EXPECT_TRUE(Uuid::parse(example.to_string()));
+}
+
 TEST(LocationId, ParsesPeeringDbIds) {
   EXPECT_EQ(LocationId::parse("pdb:ix:26")->to_string(), "pdb:ix:26");
   EXPECT_EQ(LocationId::parse("pdb:fac:1")->type(), LocationType::private_peering);

@@ -460,6 +460,73 @@ TEST_P(StoreContractTest, ConcurrentReadersAndWritersAgree) {
   EXPECT_EQ(*store->count_sessions(), 32);
 }
 
+// Many writers at once (which a backend may commit together): each request is stored whole or
+// not at all, independently of the others; the same client request id sent by several threads
+// at once is created exactly once and replayed to the rest.
+TEST_P(StoreContractTest, ConcurrentWritersAreIndependentAndIdempotent) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 12;
+  constexpr int kPerThread = 20;
+  std::vector<std::vector<RequestDraft>> work(kThreads);
+  const model::Uuid shared_client_id = new_uuid();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const auto host = static_cast<std::uint32_t>(1000 * t + 10 * i);
+      RequestDraft d = draft(64500 + static_cast<std::uint32_t>(t), host, 3);
+      if (i % 5 == 4)  // every fifth request fails inside the store: twins in one draft
+        d.candidates[2].fields.local_ip = d.candidates[0].fields.local_ip;
+      work[static_cast<std::size_t>(t)].push_back(std::move(d));
+    }
+    // Plus one request per thread under the same subject and client request id.
+    RequestDraft shared = draft(64499, 900'000 + static_cast<std::uint32_t>(3 * t), 3);
+    shared.subject = "shared-subject";
+    shared.client_request_id = shared_client_id;
+    work[static_cast<std::size_t>(t)].push_back(std::move(shared));
+  }
+  std::atomic<int> unexpected{0};
+  std::atomic<int> shared_created{0};
+  std::atomic<int> shared_replayed_or_conflict{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const auto& mine = work[static_cast<std::size_t>(t)];
+      for (std::size_t i = 0; i < mine.size(); ++i) {
+        auto outcome = store->create_request(mine[i], describe_duplicates());
+        if (mine[i].client_request_id) {
+          if (outcome && outcome->kind == CreateOutcome::Kind::created)
+            ++shared_created;
+          else if (outcome)
+            ++shared_replayed_or_conflict;
+          else
+            ++unexpected;
+        } else if (i % 5 == 4) {
+          if (outcome || outcome.error().code != ErrorCode::duplicate_session)
+            ++unexpected;
+        } else if (!outcome || outcome->kind != CreateOutcome::Kind::created) {
+          ++unexpected;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_EQ(shared_created.load(), 1);
+  EXPECT_EQ(shared_replayed_or_conflict.load(), kThreads - 1);
+  // 4 of every 5 requests stored with 3 sessions each, plus the one shared request.
+  EXPECT_EQ(*store->count_sessions(), kThreads * (kPerThread * 4 / 5) * 3 + 3);
+  for (const auto& mine : work) {
+    for (std::size_t i = 0; i + 1 < mine.size(); ++i) {
+      for (const auto& c : mine[i].candidates) {
+        auto got = store->get_session(c.session_id);
+        ASSERT_TRUE(got.has_value());
+        EXPECT_EQ(got->has_value(), i % 5 != 4) << "request " << i;
+      }
+    }
+  }
+}
+
 TEST_P(StoreContractTest, NamedSecretIsCreatedOnceAndSurvivesReopen) {
   std::string key;
   {

@@ -341,6 +341,9 @@ struct ReadConnection {
 struct WriteStatements {
   Statement begin;
   Statement commit;
+  Statement savepoint;
+  Statement release_savepoint;
+  Statement rollback_to_savepoint;
   Statement find_request_by_client_id;
   Statement find_live_duplicate;
   Statement insert_request;
@@ -442,6 +445,9 @@ Result<std::unique_ptr<WriteConnection>> open_writer(const std::string& file,
                       {
                           {&s.begin, "BEGIN IMMEDIATE"},
                           {&s.commit, "COMMIT"},
+                          {&s.savepoint, "SAVEPOINT job"},
+                          {&s.release_savepoint, "RELEASE job"},
+                          {&s.rollback_to_savepoint, "ROLLBACK TO job"},
                           {&s.find_request_by_client_id,
                            "SELECT body_hash, http_status, answer FROM requests "
                            "WHERE subject = ?1 AND client_request_id = ?2"},
@@ -464,14 +470,14 @@ Result<std::unique_ptr<WriteConnection>> open_writer(const std::string& file,
   return connection;
 }
 
-/// One BEGIN IMMEDIATE transaction on the write connection (whose mutex the caller holds).
+/// One BEGIN IMMEDIATE transaction on the write connection (whose lock the caller holds).
 /// Rolled back on destruction unless commit() succeeded, so every early return undoes
 /// everything the transaction wrote.
 class WriteTransaction {
  public:
   explicit WriteTransaction(WriteConnection& connection) noexcept : connection_(connection) {}
   ~WriteTransaction() {
-    if (sqlite3_get_autocommit(connection_.db.get()) == 0)
+    if (active())
       sqlite3_exec(connection_.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
   WriteTransaction(const WriteTransaction&) = delete;
@@ -485,10 +491,45 @@ class WriteTransaction {
     StatementRun run(connection_.statements.commit);
     return run.run_to_done("cannot commit");
   }
+  /// False once SQLite has rolled the transaction back by itself (it does so on some I/O,
+  /// disk-full and out-of-memory errors).
+  [[nodiscard]] bool active() const noexcept {
+    return sqlite3_get_autocommit(connection_.db.get()) == 0;
+  }
 
  private:
   WriteConnection& connection_;
 };
+
+/// Runs one job of a commit group inside its own savepoint: a job that fails is rolled back
+/// to where it started and leaves the other jobs of the group untouched.
+Result<void> run_in_savepoint(WriteConnection& writer, const WriteWork& work) {
+  WriteStatements& s = writer.statements;
+  {
+    StatementRun run(s.savepoint);
+    if (auto opened = run.run_to_done("cannot open a savepoint"); !opened)
+      return opened;
+  }
+  Result<void> outcome;
+  try {
+    outcome = work(writer);
+  } catch (const std::exception& e) {
+    outcome = fail(ErrorCode::internal, "", std::string("a store write failed: ") + e.what());
+  } catch (...) {
+    outcome = fail(ErrorCode::internal, "", "a store write failed");
+  }
+  if (sqlite3_get_autocommit(writer.db.get()) != 0)
+    return outcome;  // SQLite already rolled everything back; the caller fails the group
+  if (!outcome) {
+    StatementRun rollback(s.rollback_to_savepoint);
+    if (auto undone = rollback.run_to_done("cannot roll back a savepoint"); !undone)
+      return std::unexpected(undone.error());
+  }
+  StatementRun release(s.release_savepoint);
+  if (auto released = release.run_to_done("cannot release a savepoint"); !released)
+    return released;
+  return outcome;
+}
 
 Result<void> insert_history(WriteConnection& writer, const std::string& session_id,
                             std::int64_t at_ms, std::optional<model::SessionStatus> from,
@@ -584,6 +625,67 @@ SqliteStore::ReadLease::~ReadLease() {
   store_->pool_available_.notify_one();
 }
 
+struct SqliteStore::WriteJob {
+  const sqlite::WriteWork* work = nullptr;
+  Result<void> result;
+  bool done = false;
+};
+
+namespace {
+/// Most jobs one commit group takes: bounds how long the first of them waits for its answer.
+constexpr std::size_t kMaxGroupJobs = 64;
+}  // namespace
+
+Result<void> SqliteStore::write(const sqlite::WriteWork& work) {
+  WriteJob job{.work = &work, .result = {}, .done = false};
+  std::unique_lock lock(queue_mutex_);
+  queued_.push_back(&job);
+  while (!job.done) {
+    if (group_running_) {
+      group_done_.wait(lock);
+      continue;
+    }
+    // Nobody is committing: this thread runs the next group (which includes its own job,
+    // unless the queue is longer than one group; then it loops and runs the following one).
+    group_running_ = true;
+    const std::size_t take = std::min(queued_.size(), kMaxGroupJobs);
+    std::vector<WriteJob*> group(queued_.begin(), queued_.begin() + static_cast<long>(take));
+    queued_.erase(queued_.begin(), queued_.begin() + static_cast<long>(take));
+    lock.unlock();
+    run_group(group);
+    lock.lock();
+    for (WriteJob* finished : group)
+      finished->done = true;
+    group_running_ = false;
+    group_done_.notify_all();
+  }
+  return std::move(job.result);
+}
+
+void SqliteStore::run_group(std::span<WriteJob* const> jobs) {
+  auto fail_all = [&](const Error& error) {
+    for (WriteJob* job : jobs)
+      job->result = std::unexpected(error);
+  };
+  sqlite::WriteConnection& writer = *writer_;
+  sqlite::WriteTransaction transaction(writer);
+  if (auto begun = transaction.begin(); !begun)
+    return fail_all(begun.error());
+  for (WriteJob* job : jobs) {
+    job->result = sqlite::run_in_savepoint(writer, *job->work);
+    if (!transaction.active()) {
+      // SQLite abandoned the transaction (I/O error, disk full...): nothing of this group is
+      // stored, so no job of it may be acknowledged.
+      Error error = job->result ? Error{ErrorCode::store_error, "",
+                                        "the write transaction was rolled back by SQLite"}
+                                : job->result.error();
+      return fail_all(error);
+    }
+  }
+  if (auto committed = transaction.commit(); !committed)
+    return fail_all(committed.error());
+}
+
 Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
                                                   const AnswerBuilder& finish) {
   if (!finish)
@@ -603,123 +705,121 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
   const std::optional<std::string> client_request_id =
       draft.client_request_id ? std::optional(draft.client_request_id->to_string()) : std::nullopt;
 
-  std::lock_guard lock(write_mutex_);
-  sqlite::WriteConnection& writer = *writer_;
-  sqlite::WriteStatements& s = writer.statements;
-  sqlite::WriteTransaction transaction(writer);
-  if (auto begun = transaction.begin(); !begun)
-    return std::unexpected(begun.error());
-
-  // Idempotent replay (docs/wire.md "Request ids"): the client id is scoped to the subject.
-  if (client_request_id) {
-    StatementRun run(s.find_request_by_client_id);
-    run.bind(1, draft.subject).bind(2, *client_request_id);
-    const int rc = run.step();
-    if (rc == SQLITE_ROW) {
-      CreateOutcome outcome;
-      outcome.kind = run.text(0) == draft.body_hash ? CreateOutcome::Kind::replayed
-                                                    : CreateOutcome::Kind::conflict;
-      outcome.answer.http_status = static_cast<int>(run.int64(1));
-      outcome.answer.body = std::string(run.text(2));
-      return outcome;  // nothing written; the transaction rolls back
-    }
-    if (rc != SQLITE_DONE)
-      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot look up request"));
-  }
-
-  std::vector<bool> duplicate(draft.candidates.size(), false);
-  for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
-    const model::SessionRequest& fields = draft.candidates[i].fields;
-    StatementRun run(s.find_live_duplicate);
-    run.bind(1, std::int64_t{fields.local_asn.value()})
-        .bind(2, texts[i].local_ip)
-        .bind(3, std::int64_t{fields.peer_asn.value()})
-        .bind(4, texts[i].peer_ip)
-        .bind(5, texts[i].location);
-    const int rc = run.step();
-    if (rc == SQLITE_ROW)
-      duplicate[i] = true;
-    else if (rc != SQLITE_DONE)
-      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot check duplicates"));
-  }
-
   CreateOutcome outcome;
-  outcome.kind = CreateOutcome::Kind::created;
-  try {
-    outcome.answer = finish(duplicate);
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::internal, "", std::string("building the answer failed: ") + e.what());
-  } catch (...) {
-    return fail(ErrorCode::internal, "", "building the answer failed");
-  }
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    sqlite::WriteStatements& s = writer.statements;
 
-  {
-    StatementRun run(s.insert_request);
-    run.bind(1, request_id);
-    if (client_request_id)
-      run.bind(2, *client_request_id);
-    else
-      run.bind_null(2);
-    run.bind(3, draft.subject).bind(4, draft.body_hash);
-    if (draft.return_url)
-      run.bind(5, *draft.return_url);
-    else
-      run.bind_null(5);
-    run.bind(6, std::int64_t{outcome.answer.http_status})
-        .bind(7, outcome.answer.body)
-        .bind(8, draft.now_ms);
-    if (run.step() != SQLITE_DONE) {
-      if (sqlite::is_unique_violation(writer.db.get())) {
-        return fail(ErrorCode::store_error, "", "request id " + request_id + " is already stored");
+    // Idempotent replay (docs/wire.md "Request ids"): the client id is scoped to the subject.
+    if (client_request_id) {
+      StatementRun run(s.find_request_by_client_id);
+      run.bind(1, draft.subject).bind(2, *client_request_id);
+      const int rc = run.step();
+      if (rc == SQLITE_ROW) {
+        outcome.kind = run.text(0) == draft.body_hash ? CreateOutcome::Kind::replayed
+                                                      : CreateOutcome::Kind::conflict;
+        outcome.answer.http_status = static_cast<int>(run.int64(1));
+        outcome.answer.body = std::string(run.text(2));
+        return {};  // nothing written
       }
-      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot store request"));
+      if (rc != SQLITE_DONE)
+        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot look up request"));
     }
-  }
 
-  for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
-    if (duplicate[i])
-      continue;
-    const model::Session& candidate = draft.candidates[i];
-    const model::SessionRequest& f = candidate.fields;
+    std::vector<bool> duplicate(draft.candidates.size(), false);
+    for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
+      const model::SessionRequest& fields = draft.candidates[i].fields;
+      StatementRun run(s.find_live_duplicate);
+      run.bind(1, std::int64_t{fields.local_asn.value()})
+          .bind(2, texts[i].local_ip)
+          .bind(3, std::int64_t{fields.peer_asn.value()})
+          .bind(4, texts[i].peer_ip)
+          .bind(5, texts[i].location);
+      const int rc = run.step();
+      if (rc == SQLITE_ROW)
+        duplicate[i] = true;
+      else if (rc != SQLITE_DONE)
+        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot check duplicates"));
+    }
+
+    outcome.kind = CreateOutcome::Kind::created;
+    try {
+      outcome.answer = finish(duplicate);
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::internal, "", std::string("building the answer failed: ") + e.what());
+    } catch (...) {
+      return fail(ErrorCode::internal, "", "building the answer failed");
+    }
+
     {
-      StatementRun run(s.insert_session);
-      run.bind(1, texts[i].session_id)
-          .bind(2, request_id)
-          .bind(3, std::int64_t{f.local_asn.value()})
-          .bind(4, texts[i].local_ip)
-          .bind(5, std::int64_t{f.peer_asn.value()})
-          .bind(6, texts[i].peer_ip)
-          .bind(7, static_cast<std::int64_t>(f.local_bgp_role))
-          .bind(8, static_cast<std::int64_t>(f.peer_bgp_role))
-          .bind_bool(9, f.local_insert_asn)
-          .bind_bool(10, f.peer_insert_asn)
-          .bind_bool(11, f.local_monitoring_session)
-          .bind_bool(12, f.peer_monitoring_session)
-          .bind(13, model::to_string(f.peer_type));
-      if (f.session_secret)
-        run.bind(14, f.session_secret->reveal());
+      StatementRun run(s.insert_request);
+      run.bind(1, request_id);
+      if (client_request_id)
+        run.bind(2, *client_request_id);
       else
-        run.bind_null(14);
-      run.bind(15, texts[i].location)
-          .bind(16, model::to_string(candidate.status))
-          .bind(17, draft.now_ms)
-          .bind(18, draft.now_ms);
+        run.bind_null(2);
+      run.bind(3, draft.subject).bind(4, draft.body_hash);
+      if (draft.return_url)
+        run.bind(5, *draft.return_url);
+      else
+        run.bind_null(5);
+      run.bind(6, std::int64_t{outcome.answer.http_status})
+          .bind(7, outcome.answer.body)
+          .bind(8, draft.now_ms);
       if (run.step() != SQLITE_DONE) {
-        sqlite3* db = writer.db.get();
-        if (sqlite::is_unique_violation(db) && !sqlite::names_session_id(db))
-          return std::unexpected(sqlite::duplicate_session_error());
-        return std::unexpected(sqlite::sqlite_error(db, "cannot store session"));
+        if (sqlite::is_unique_violation(writer.db.get())) {
+          return fail(ErrorCode::store_error, "",
+                      "request id " + request_id + " is already stored");
+        }
+        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot store request"));
       }
     }
-    if (auto recorded = sqlite::insert_history(writer, texts[i].session_id, draft.now_ms,
-                                               std::nullopt, candidate.status, draft.subject, "");
-        !recorded) {
-      return std::unexpected(recorded.error());
-    }
-  }
 
-  if (auto committed = transaction.commit(); !committed)
-    return std::unexpected(committed.error());
+    for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
+      if (duplicate[i])
+        continue;
+      const model::Session& candidate = draft.candidates[i];
+      const model::SessionRequest& f = candidate.fields;
+      {
+        StatementRun run(s.insert_session);
+        run.bind(1, texts[i].session_id)
+            .bind(2, request_id)
+            .bind(3, std::int64_t{f.local_asn.value()})
+            .bind(4, texts[i].local_ip)
+            .bind(5, std::int64_t{f.peer_asn.value()})
+            .bind(6, texts[i].peer_ip)
+            .bind(7, static_cast<std::int64_t>(f.local_bgp_role))
+            .bind(8, static_cast<std::int64_t>(f.peer_bgp_role))
+            .bind_bool(9, f.local_insert_asn)
+            .bind_bool(10, f.peer_insert_asn)
+            .bind_bool(11, f.local_monitoring_session)
+            .bind_bool(12, f.peer_monitoring_session)
+            .bind(13, model::to_string(f.peer_type));
+        if (f.session_secret)
+          run.bind(14, f.session_secret->reveal());
+        else
+          run.bind_null(14);
+        run.bind(15, texts[i].location)
+            .bind(16, model::to_string(candidate.status))
+            .bind(17, draft.now_ms)
+            .bind(18, draft.now_ms);
+        if (run.step() != SQLITE_DONE) {
+          sqlite3* db = writer.db.get();
+          if (sqlite::is_unique_violation(db) && !sqlite::names_session_id(db))
+            return std::unexpected(sqlite::duplicate_session_error());
+          return std::unexpected(sqlite::sqlite_error(db, "cannot store session"));
+        }
+      }
+      if (auto recorded = sqlite::insert_history(writer, texts[i].session_id, draft.now_ms,
+                                                 std::nullopt, candidate.status, draft.subject, "");
+          !recorded) {
+        return std::unexpected(recorded.error());
+      }
+    }
+
+    return {};
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
   return outcome;
 }
 
@@ -785,64 +885,62 @@ Result<std::optional<model::Session>> SqliteStore::transition(
     model::SessionStatus to, const std::string& actor, const std::string& note,
     std::int64_t now_ms) {
   const std::string id = session_id.to_string();
-  std::lock_guard lock(write_mutex_);
-  sqlite::WriteConnection& writer = *writer_;
-  sqlite::WriteStatements& s = writer.statements;
-  sqlite::WriteTransaction transaction(writer);
-  if (auto begun = transaction.begin(); !begun)
-    return std::unexpected(begun.error());
-
-  // Under BEGIN IMMEDIATE no other writer runs, so the status read here is the one the
-  // conditional UPDATE below sees.
-  model::SessionStatus current = model::SessionStatus::pending;
-  {
-    StatementRun run(s.select_status);
-    run.bind(1, id);
-    const int rc = run.step();
-    if (rc == SQLITE_DONE)
-      return std::nullopt;
-    if (rc != SQLITE_ROW)
-      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
-    auto parsed = model::parse_session_status(run.text(0), "status");
-    if (!parsed)
-      return std::unexpected(sqlite::corrupt_row("sessions", id, parsed.error()));
-    current = *parsed;
-  }
-  if (std::ranges::find(from, current) == from.end())
-    return std::nullopt;
-
-  {
-    StatementRun run(s.update_status);
-    run.bind(1, model::to_string(to))
-        .bind(2, now_ms)
-        .bind(3, id)
-        .bind(4, model::to_string(current));
-    if (run.step() != SQLITE_DONE) {
-      if (sqlite::is_unique_violation(writer.db.get()))
-        return std::unexpected(sqlite::duplicate_session_error());
-      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot update session"));
-    }
-    if (sqlite3_changes(writer.db.get()) != 1)
-      return fail(ErrorCode::store_error, "", "session " + id + " changed during a transition");
-  }
-  if (auto recorded = sqlite::insert_history(writer, id, now_ms, current, to, actor, note);
-      !recorded) {
-    return std::unexpected(recorded.error());
-  }
-
   std::optional<model::Session> updated;
-  {
-    StatementRun run(s.get_session);
-    run.bind(1, id);
-    if (run.step() != SQLITE_ROW)
-      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
-    auto session = sqlite::session_from_row(run);
-    if (!session)
-      return std::unexpected(session.error());
-    updated = std::move(*session);
-  }
-  if (auto committed = transaction.commit(); !committed)
-    return std::unexpected(committed.error());
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    sqlite::WriteStatements& s = writer.statements;
+
+    // Under BEGIN IMMEDIATE no other writer runs, so the status read here is the one the
+    // conditional UPDATE below sees.
+    model::SessionStatus current = model::SessionStatus::pending;
+    {
+      StatementRun run(s.select_status);
+      run.bind(1, id);
+      const int rc = run.step();
+      if (rc == SQLITE_DONE)
+        return {};
+      if (rc != SQLITE_ROW)
+        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
+      auto parsed = model::parse_session_status(run.text(0), "status");
+      if (!parsed)
+        return std::unexpected(sqlite::corrupt_row("sessions", id, parsed.error()));
+      current = *parsed;
+    }
+    if (std::ranges::find(from, current) == from.end())
+      return {};
+
+    {
+      StatementRun run(s.update_status);
+      run.bind(1, model::to_string(to))
+          .bind(2, now_ms)
+          .bind(3, id)
+          .bind(4, model::to_string(current));
+      if (run.step() != SQLITE_DONE) {
+        if (sqlite::is_unique_violation(writer.db.get()))
+          return std::unexpected(sqlite::duplicate_session_error());
+        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot update session"));
+      }
+      if (sqlite3_changes(writer.db.get()) != 1)
+        return fail(ErrorCode::store_error, "", "session " + id + " changed during a transition");
+    }
+    if (auto recorded = sqlite::insert_history(writer, id, now_ms, current, to, actor, note);
+        !recorded) {
+      return std::unexpected(recorded.error());
+    }
+
+    {
+      StatementRun run(s.get_session);
+      run.bind(1, id);
+      if (run.step() != SQLITE_ROW)
+        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
+      auto session = sqlite::session_from_row(run);
+      if (!session)
+        return std::unexpected(session.error());
+      updated = std::move(*session);
+    }
+    return {};
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
   return updated;
 }
 
@@ -885,27 +983,25 @@ Result<std::string> SqliteStore::named_secret(const std::string& name, std::size
   std::string fresh(size, '\0');
   random_.fill(reinterpret_cast<std::uint8_t*>(fresh.data()), fresh.size());
 
-  std::lock_guard lock(write_mutex_);
-  sqlite::WriteConnection& writer = *writer_;
-  sqlite::WriteTransaction transaction(writer);
-  if (auto begun = transaction.begin(); !begun)
-    return std::unexpected(begun.error());
-  {
-    StatementRun run(writer.statements.insert_secret);
-    run.bind(1, name).bind_blob(2, fresh);
-    if (auto inserted = run.run_to_done("cannot store secret"); !inserted)
-      return std::unexpected(inserted.error());
-  }
   std::string value;
-  {
-    StatementRun run(writer.statements.select_secret);
-    run.bind(1, name);
-    if (run.step() != SQLITE_ROW)
-      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read secret"));
-    value = std::string(run.blob(0));
-  }
-  if (auto committed = transaction.commit(); !committed)
-    return std::unexpected(committed.error());
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    {
+      StatementRun run(writer.statements.insert_secret);
+      run.bind(1, name).bind_blob(2, fresh);
+      if (auto inserted = run.run_to_done("cannot store secret"); !inserted)
+        return std::unexpected(inserted.error());
+    }
+    {
+      StatementRun run(writer.statements.select_secret);
+      run.bind(1, name);
+      if (run.step() != SQLITE_ROW)
+        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read secret"));
+      value = std::string(run.blob(0));
+    }
+    return {};
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
   return value;
 }
 

@@ -1,15 +1,21 @@
 // The embedded store (DESIGN.md "store/"): one SQLite file in WAL mode, shared safely by every
 // thread of the process (and by other processes on the same host, serialised by SQLite's
-// locks). Writes go through one connection under a mutex, each in a BEGIN IMMEDIATE
-// transaction that is rolled back on any error; reads use a small pool of connections with
-// statements prepared once per connection.
+// locks). Writes go through one connection with group commit: writers that arrive while a
+// commit is in progress queue up, and the next one to run takes the whole queue into one
+// BEGIN IMMEDIATE transaction, each job in its own savepoint (a failing job is rolled back
+// alone), and answers every job only after COMMIT returned. So every acknowledged write is
+// durable (per `synchronous`), and one fsync and one write of each touched page serve many
+// requests. Reads use a small pool of connections with statements prepared once per
+// connection.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +26,9 @@
 namespace peerapi::store::sqlite {
 struct WriteConnection;
 struct ReadConnection;
+/// A unit of work on the write connection, run inside an open transaction. It either succeeds
+/// or returns an error, in which case everything it wrote is undone.
+using WriteWork = std::function<Result<void>(WriteConnection&)>;
 }  // namespace peerapi::store::sqlite
 
 namespace peerapi::store {
@@ -107,8 +116,18 @@ class SqliteStore final : public Store {
   };
   ReadLease acquire_reader();
 
-  std::mutex write_mutex_;
-  std::unique_ptr<sqlite::WriteConnection> writer_;  // guarded by write_mutex_
+  /// Runs `work` in the next commit group and returns once that group has committed (or
+  /// failed). Safe from any number of threads; the calling thread may run the group itself.
+  Result<void> write(const sqlite::WriteWork& work);
+  struct WriteJob;
+  /// Runs `jobs` as one transaction on writer_ and sets each job's result.
+  void run_group(std::span<WriteJob* const> jobs);
+
+  std::mutex queue_mutex_;
+  std::condition_variable group_done_;
+  std::vector<WriteJob*> queued_;                    // guarded by queue_mutex_
+  bool group_running_ = false;                       // guarded by queue_mutex_
+  std::unique_ptr<sqlite::WriteConnection> writer_;  // used only by the thread running a group
 
   std::mutex pool_mutex_;
   std::condition_variable pool_available_;
