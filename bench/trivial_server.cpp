@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
     return response;
   });
   auto bound = server.bind();
-  if (!bound) return 1;
+  if (!bound)
+    return 1;
   std::printf("listening on http://%s/\n", bound->front().c_str());
   std::fflush(stdout);
   server.run(config.threads, true);

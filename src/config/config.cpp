@@ -177,10 +177,10 @@ void read_server(Checker& check, const toml::table& root, ServerSection& out) {
   const toml::table* t = check.table(root, "server", "server", true);
   if (t == nullptr)
     return;
-  check.only_keys(
-      *t, "server",
-      {"listen", "base_path", "threads", "write_threads", "max_connections", "header_timeout_ms", "body_timeout_ms",
-       "idle_timeout_ms", "max_body_bytes", "max_sessions_per_request", "max_json_depth"});
+  check.only_keys(*t, "server",
+                  {"listen", "base_path", "threads", "write_threads", "max_connections",
+                   "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "max_body_bytes",
+                   "max_sessions_per_request", "max_json_depth"});
   const toml::node* listen = t->get("listen");
   if (listen == nullptr || !listen->is_array() || listen->as_array()->empty()) {
     check.error(listen != nullptr ? listen : t, "server.listen",

@@ -69,8 +69,7 @@ struct HttpServer::Impl {
         writers(static_cast<std::size_t>(c.write_threads > 0 ? c.write_threads : 1)) {}
 
   static bool is_read(http::verb method) {
-    return method == http::verb::get || method == http::verb::head ||
-           method == http::verb::options;
+    return method == http::verb::get || method == http::verb::head || method == http::verb::options;
   }
 
   /// Runs the handler on the write pool and resumes on the connection's I/O thread.
