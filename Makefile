@@ -26,7 +26,8 @@ build-fuzz: deps
 run: build
 	build/peerapi serve --config $(CONFIG)
 
-# Every test: normal build, then the same suite under ASan+UBSan, then a short run of each fuzzer.
+# Every test: normal build, then the same suite under ASan+UBSan, then a short run of each fuzzer
+# and of the benchmarks (which fail on any error answer under load).
 test: build build-asan build-fuzz
 	@$(MAKE) --no-print-directory format-check
 	@echo "== tests (RelWithDebInfo) =="
@@ -35,6 +36,8 @@ test: build build-asan build-fuzz
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@echo "== benchmark smoke =="
+	@BENCH_QUICK=1 bench/run-all
 
 fuzz-smoke: build-fuzz
 	@scripts/run-fuzzers build-fuzz $(FUZZ_SMOKE_SECONDS)

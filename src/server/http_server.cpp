@@ -1,6 +1,7 @@
 #include "server/http_server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -89,9 +90,28 @@ struct HttpServer::Impl {
     response.body() = error_json(code, message);
     response.prepare_payload();
     stream.expires_after(std::chrono::seconds(5));
-    co_await http::async_write(stream, response, kTuple);
+    auto [write_ec, written] = co_await http::async_write(stream, response, kTuple);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (!write_ec)
+      co_await drain_before_close(stream);
+  }
+
+  /// Lingering close (RFC 9112 section 9.6): after answering early (413, 431...) the client may
+  /// still be sending. Closing with unread data makes the kernel send a reset, which can
+  /// destroy the answer before the client reads it. So read and discard what arrives, up to
+  /// a bound in bytes and time, until the client closes its side.
+  asio::awaitable<void> drain_before_close(beast::tcp_stream& stream) {
+    constexpr std::size_t kMaxDrainBytes = 4 * 1024 * 1024;
+    std::array<char, 16 * 1024> sink{};
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < kMaxDrainBytes) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      if (ec)
+        break;
+      drained += n;
+    }
   }
 
   asio::awaitable<void> serve_connection(tcp::socket socket) {
