@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <toml++/toml.h>
+#include <boost/url/parse.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -120,6 +121,64 @@ class Checker {
         continue;
       }
       out.push_back(*asn);
+    }
+    return out;
+  }
+
+  std::optional<bool> boolean(const toml::table& t, std::string_view key, std::string_view path) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr)
+      return std::nullopt;
+    if (!node->is_boolean()) {
+      error(node, std::string(path), "must be true or false");
+      return std::nullopt;
+    }
+    return node->as_boolean()->get();
+  }
+
+  std::optional<std::vector<std::string>> string_list(const toml::table& t, std::string_view key,
+                                                      std::string_view path) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr)
+      return std::nullopt;
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      error(node, std::string(path), "must be a list of strings");
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& item = *array->get(i);
+      if (!item.is_string()) {
+        error(&item, std::string(path) + "[" + std::to_string(i) + "]", "must be a string");
+        continue;
+      }
+      out.push_back(item.as_string()->get());
+    }
+    return out;
+  }
+
+  /// The tables of an array of tables ([[key]]), each with its path "prefix[i]".
+  std::vector<std::pair<const toml::table*, std::string>> tables(const toml::table& t,
+                                                                 std::string_view key,
+                                                                 std::string_view path) {
+    std::vector<std::pair<const toml::table*, std::string>> out;
+    const toml::node* node = t.get(key);
+    if (node == nullptr)
+      return out;
+    const toml::array* list = node->as_array();
+    if (list == nullptr) {
+      error(node, std::string(path), "must be an array of tables ([[" + std::string(path) + "]])");
+      return out;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string item_path = std::string(path) + "[" + std::to_string(i) + "]";
+      const toml::node& item = *list->get(i);
+      if (!item.is_table()) {
+        error(&item, item_path, "must be a table");
+        continue;
+      }
+      out.emplace_back(item.as_table(), item_path);
     }
     return out;
   }
@@ -299,11 +358,168 @@ void read_approval(Checker& check, const toml::table& root, ApprovalSection& out
   }
 }
 
+// JWS algorithms an access token or proof may use. HS* are absent on purpose: a shared secret
+// between an IdP and every resource server is not how tokens for other networks are checked.
+const std::set<std::string, std::less<>> kAsymmetricAlgorithms{
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"};
+
+std::vector<std::string> algorithm_list(Checker& check, const toml::table& t, std::string_view key,
+                                        const std::string& path, bool required) {
+  auto list = check.string_list(t, key, path);
+  if (!list) {
+    if (required && t.get(key) == nullptr)
+      check.error(&t, path, "missing required key (e.g. [\"ES256\", \"EdDSA\"])");
+    return {};
+  }
+  if (list->empty())
+    check.error(t.get(key), path, "must name at least one algorithm");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    if (!kAsymmetricAlgorithms.contains((*list)[i])) {
+      check.error(t.get(key), path + "[" + std::to_string(i) + "]",
+                  "unknown or refused algorithm \"" + (*list)[i] +
+                      "\" (allowed: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, "
+                      "ES512, EdDSA; never none or HS*)");
+    }
+  }
+  return *list;
+}
+
+bool https_url(std::string_view text, bool allow_path = true) {
+  auto url = boost::urls::parse_absolute_uri(text);
+  if (!url || url->scheme_id() != boost::urls::scheme::https || url->host().empty() ||
+      url->has_fragment() || url->has_userinfo())
+    return false;
+  return allow_path || url->path().empty() || url->path() == "/";
+}
+
+void read_auth_options(Checker& check, const toml::table& t, AuthSection& out) {
+  if (auto v = check.boolean(t, "require_dpop", "auth.require_dpop"))
+    out.require_dpop = *v;
+  if (auto v = check.boolean(t, "require_signatures", "auth.require_signatures"))
+    out.require_signatures = *v;
+  if (auto v = check.boolean(t, "dpop_nonce", "auth.dpop_nonce"))
+    out.dpop_nonce = *v;
+  if (t.get("proof_algorithms") != nullptr)
+    out.proof_algorithms =
+        algorithm_list(check, t, "proof_algorithms", "auth.proof_algorithms", false);
+  if (auto v = check.integer(t, "leeway_seconds", "auth.leeway_seconds", 0, 600))
+    out.leeway_seconds = static_cast<int>(*v);
+  if (auto v = check.integer(t, "proof_max_age_seconds", "auth.proof_max_age_seconds", 10, 3600))
+    out.proof_max_age_seconds = static_cast<int>(*v);
+  if (out.require_signatures && !out.require_dpop) {
+    check.error(t.get("require_signatures"), "auth.require_signatures",
+                "needs require_dpop = true: requests are signed with the DPoP key, whose "
+                "thumbprint the access token binds (RFC 9449 section 6.1)");
+  }
+  if (out.dpop_nonce && !out.require_dpop) {
+    check.error(t.get("dpop_nonce"), "auth.dpop_nonce", "needs require_dpop = true");
+  }
+}
+
+void read_issuers(Checker& check, const toml::table& t, AuthSection& out) {
+  std::set<std::string> seen;
+  for (const auto& [entry, path] : check.tables(t, "issuers", "auth.issuers")) {
+    check.only_keys(*entry, path,
+                    {"issuer", "audience", "jwks_uri", "discovery", "jwks_file", "algorithms",
+                     "asn_claim", "min_perms", "accept_plain_jwt"});
+    IssuerConfig issuer;
+    if (auto v = check.string(*entry, "issuer", path + ".issuer", true)) {
+      if (!https_url(*v))
+        check.error(entry->get("issuer"), path + ".issuer",
+                    "must be an https URL (the token's iss), e.g. \"https://idp.example.net\"");
+      else if (!seen.insert(*v).second)
+        check.error(entry->get("issuer"), path + ".issuer", "the same issuer is configured twice");
+      issuer.issuer = *v;
+    }
+    if (auto v = check.string(*entry, "audience", path + ".audience", true)) {
+      if (v->empty())
+        check.error(entry->get("audience"), path + ".audience", "must not be empty");
+      issuer.audience = *v;
+    }
+    int sources = 0;
+    if (auto v = check.string(*entry, "jwks_uri", path + ".jwks_uri", false)) {
+      ++sources;
+      if (!https_url(*v))
+        check.error(entry->get("jwks_uri"), path + ".jwks_uri", "must be an https URL");
+      issuer.jwks_uri = *v;
+    }
+    if (auto v = check.boolean(*entry, "discovery", path + ".discovery")) {
+      issuer.discovery = *v;
+      sources += *v ? 1 : 0;
+    }
+    if (auto v = check.string(*entry, "jwks_file", path + ".jwks_file", false)) {
+      ++sources;
+      if (v->empty())
+        check.error(entry->get("jwks_file"), path + ".jwks_file", "must not be empty");
+      issuer.jwks_file = *v;
+    }
+    if (sources != 1) {
+      check.error(entry, path,
+                  "needs exactly one key source: jwks_uri = \"https://...\", discovery = true, "
+                  "or jwks_file = \"path\"");
+    }
+    issuer.algorithms = algorithm_list(check, *entry, "algorithms", path + ".algorithms", true);
+    if (auto v = check.string(*entry, "asn_claim", path + ".asn_claim", false)) {
+      if (v->empty())
+        check.error(entry->get("asn_claim"), path + ".asn_claim", "must not be empty");
+      issuer.asn_claim = *v;
+    }
+    if (auto v = check.integer(*entry, "min_perms", path + ".min_perms", 1, 15))
+      issuer.min_perms = static_cast<int>(*v);
+    if (auto v = check.boolean(*entry, "accept_plain_jwt", path + ".accept_plain_jwt"))
+      issuer.accept_plain_jwt = *v;
+    out.issuers.push_back(std::move(issuer));
+  }
+}
+
+void read_peeringdb_oauth(Checker& check, const toml::table& t, AuthSection& out) {
+  const toml::table* p = check.table(t, "peeringdb_oauth", "auth.peeringdb_oauth", false);
+  if (p == nullptr)
+    return;
+  check.only_keys(*p, "auth.peeringdb_oauth", {"profile_url", "min_perms", "cache_seconds"});
+  PeeringDbOAuthConfig config;
+  if (auto v = check.string(*p, "profile_url", "auth.peeringdb_oauth.profile_url", false)) {
+    if (!https_url(*v))
+      check.error(p->get("profile_url"), "auth.peeringdb_oauth.profile_url",
+                  "must be an https URL, e.g. \"https://auth.peeringdb.com/profile/v1\"");
+    config.profile_url = *v;
+  }
+  if (auto v = check.integer(*p, "min_perms", "auth.peeringdb_oauth.min_perms", 1, 15))
+    config.min_perms = static_cast<int>(*v);
+  if (auto v = check.integer(*p, "cache_seconds", "auth.peeringdb_oauth.cache_seconds", 0, 3600))
+    config.cache_seconds = static_cast<int>(*v);
+  out.peeringdb_oauth = config;
+}
+
+void read_attested_idps(Checker& check, const toml::table& t, AuthSection& out) {
+  std::set<std::string> seen;
+  for (const auto& [entry, path] : check.tables(t, "attested_idps", "auth.attested_idps")) {
+    check.only_keys(*entry, path, {"issuer", "asns"});
+    AttestedIdp idp;
+    if (auto v = check.string(*entry, "issuer", path + ".issuer", true)) {
+      if (!https_url(*v))
+        check.error(entry->get("issuer"), path + ".issuer", "must be an https URL");
+      else if (!seen.insert(*v).second)
+        check.error(entry->get("issuer"), path + ".issuer", "the same issuer is listed twice");
+      idp.issuer = *v;
+    }
+    idp.asns = check.asn_list(*entry, "asns", path + ".asns", true);
+    out.attested_idps.push_back(std::move(idp));
+  }
+}
+
 void read_auth(Checker& check, const toml::table& root, AuthSection& out) {
   const toml::table* t = check.table(root, "auth", "auth", false);
   if (t == nullptr)
     return;
-  check.only_keys(*t, "auth", {"static_tokens"});
+  check.only_keys(*t, "auth",
+                  {"static_tokens", "issuers", "peeringdb_oauth", "attested_idps", "require_dpop",
+                   "require_signatures", "dpop_nonce", "proof_algorithms", "leeway_seconds",
+                   "proof_max_age_seconds"});
+  read_auth_options(check, *t, out);
+  read_issuers(check, *t, out);
+  read_peeringdb_oauth(check, *t, out);
+  read_attested_idps(check, *t, out);
   const toml::node* tokens = t->get("static_tokens");
   if (tokens == nullptr)
     return;

@@ -63,8 +63,45 @@ struct StaticToken {
   std::string subject;
 };
 
+/// One trusted issuer of JWT access tokens ([[auth.issuers]]; RFC 9068, RFC 8725).
+struct IssuerConfig {
+  std::string issuer;    // must equal the token's "iss" exactly
+  std::string audience;  // must be in the token's "aud"
+  // Where the keys come from: exactly one of these.
+  std::string jwks_uri;                 // fetched over HTTPS, cached, refreshed on unknown kid
+  bool discovery = false;               // jwks_uri from RFC 8414 / OpenID discovery of `issuer`
+  std::filesystem::path jwks_file;      // a local JWK Set (reloaded when it changes)
+  std::vector<std::string> algorithms;  // allowlist, e.g. ["ES256", "EdDSA"]; HS* refused
+  std::string asn_claim = "networks";   // [{asn, perms}] (PeeringDB shape) or [64501, ...]
+  int min_perms = 15;                   // PeeringDB perms bits an entry needs
+  bool accept_plain_jwt = false;        // also accept typ "JWT" or no typ (not only at+jwt)
+};
+
+/// PeeringDB OAuth: opaque access tokens checked at the profile endpoint.
+struct PeeringDbOAuthConfig {
+  std::string profile_url = "https://auth.peeringdb.com/profile/v1";
+  int min_perms = 15;
+  int cache_seconds = 300;
+};
+
+/// An identity provider allowed to register (draft section 5.1) and the ASNs it speaks for.
+/// Operator configuration stands in for the RPKI-signed proof the draft anticipates.
+struct AttestedIdp {
+  std::string issuer;
+  std::vector<model::Asn> asns;
+};
+
 struct AuthSection {
   std::vector<StaticToken> static_tokens;
+  std::vector<IssuerConfig> issuers;
+  std::optional<PeeringDbOAuthConfig> peeringdb_oauth;
+  std::vector<AttestedIdp> attested_idps;  // [[auth.attested_idps]]; enables /oauth/client_register
+  bool require_dpop = false;               // RFC 9449: every token must be DPoP-bound and proven
+  bool require_signatures = false;         // RFC 9421: every request signed with the DPoP key
+  bool dpop_nonce = false;                 // RFC 9449 section 8: proofs must carry a server nonce
+  std::vector<std::string> proof_algorithms{"ES256", "EdDSA", "PS256", "RS256"};
+  int leeway_seconds = 60;          // clock skew allowed for exp/nbf/iat, proofs and signatures
+  int proof_max_age_seconds = 300;  // DPoP iat and RFC 9421 created may be this old
 };
 
 struct LogSection {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/asn.hpp"
@@ -106,6 +107,13 @@ class Store {
   /// (Added:) `size` (1 or more) applies at creation; later calls return the stored value
   /// whatever `size` they pass.
   virtual Result<std::string> named_secret(const std::string& name, std::size_t size) = 0;
+
+  /// Replay protection (DPoP `jti`, RFC 9449 section 11.1; RFC 9421 `nonce`): records `key`
+  /// until `expires_at_ms` and returns true when it was not already recorded with an expiry
+  /// after `now_ms`; false means the value was used before (a replay). Atomic across threads,
+  /// processes and replicas sharing the store. Expired values are purged as a side effect.
+  virtual Result<bool> remember_once(std::string_view key, std::int64_t expires_at_ms,
+                                     std::int64_t now_ms) = 0;
 
   /// (Added:) every stored session, whatever its status.
   virtual Result<std::int64_t> count_sessions() = 0;

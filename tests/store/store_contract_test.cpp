@@ -527,6 +527,46 @@ TEST_P(StoreContractTest, ConcurrentWritersAreIndependentAndIdempotent) {
   }
 }
 
+TEST_P(StoreContractTest, OneTimeValuesAreAcceptedOnceUntilTheyExpire) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(*store->remember_once("dpop:jti-1", 2'000, 1'000));
+  EXPECT_FALSE(*store->remember_once("dpop:jti-1", 2'000, 1'500)) << "a replay";
+  EXPECT_TRUE(*store->remember_once("httpsig:jti-1", 2'000, 1'500)) << "keys are exact";
+  EXPECT_TRUE(*store->remember_once("dpop:jti-1", 5'000, 2'000)) << "expired: usable again";
+  EXPECT_FALSE(*store->remember_once("dpop:jti-1", 5'000, 4'999));
+  EXPECT_EQ(store->remember_once("", 1, 0).error().code, ErrorCode::invalid_value);
+  // Survives a reopen (another replica or a restart sees the value).
+  store.reset();
+  store = open_store();
+  ASSERT_NE(store, nullptr);
+  EXPECT_FALSE(*store->remember_once("dpop:jti-1", 5'000, 3'000));
+}
+
+TEST_P(StoreContractTest, ConcurrentUsesOfOneValueHaveExactlyOneWinner) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  for (int round = 0; round < 5; ++round) {
+    const std::string key = "dpop:race-" + std::to_string(round);
+    std::atomic<int> winners{0};
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        auto first = store->remember_once(key, 1'000'000, 1'000);
+        if (!first)
+          ++errors;
+        else if (*first)
+          ++winners;
+      });
+    }
+    for (auto& thread : threads)
+      thread.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(winners.load(), 1) << key;
+  }
+}
+
 TEST_P(StoreContractTest, NamedSecretIsCreatedOnceAndSurvivesReopen) {
   std::string key;
   {

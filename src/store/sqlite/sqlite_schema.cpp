@@ -72,8 +72,18 @@ CREATE TABLE named_secrets (
 );
 )sql";
 
+// One-time values (DPoP jti, RFC 9421 nonces) shared by every process on this file.
+constexpr std::string_view kOneTimeValues = R"sql(
+CREATE TABLE one_time_values (
+  key        TEXT    PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX one_time_values_by_expiry ON one_time_values (expires_at);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
+    Migration{2, "one-time values for replay protection", kOneTimeValues},
 };
 
 // Unix milliseconds from SQLite's clock: applied_at is bookkeeping for operators, not data.

@@ -354,6 +354,9 @@ struct WriteStatements {
   Statement get_session;
   Statement insert_secret;
   Statement select_secret;
+  Statement forget_expired_value;
+  Statement remember_value;
+  Statement purge_expired_values;
 };
 
 struct WriteConnection {
@@ -463,6 +466,14 @@ Result<std::unique_ptr<WriteConnection>> open_writer(const std::string& file,
                           {&s.insert_secret,
                            "INSERT OR IGNORE INTO named_secrets (name, value) VALUES (?1, ?2)"},
                           {&s.select_secret, std::string(kSelectSecret)},
+                          {&s.forget_expired_value,
+                           "DELETE FROM one_time_values WHERE key = ?1 AND expires_at <= ?2"},
+                          {&s.remember_value,
+                           "INSERT OR IGNORE INTO one_time_values (key, expires_at) "
+                           "VALUES (?1, ?2)"},
+                          {&s.purge_expired_values,
+                           "DELETE FROM one_time_values WHERE key IN (SELECT key FROM "
+                           "one_time_values WHERE expires_at <= ?1 ORDER BY expires_at LIMIT 256)"},
                       });
       !prepared) {
     return std::unexpected(prepared.error());
@@ -1003,6 +1014,36 @@ Result<std::string> SqliteStore::named_secret(const std::string& name, std::size
   if (auto written = write(work); !written)
     return std::unexpected(written.error());
   return value;
+}
+
+Result<bool> SqliteStore::remember_once(std::string_view key, std::int64_t expires_at_ms,
+                                        std::int64_t now_ms) {
+  if (key.empty())
+    return fail(ErrorCode::invalid_value, "key", "a one-time value needs a key");
+  bool first = false;
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    sqlite::WriteStatements& s = writer.statements;
+    {
+      StatementRun run(s.forget_expired_value);
+      run.bind(1, key).bind(2, now_ms);
+      if (auto done = run.run_to_done("cannot expire a one-time value"); !done)
+        return done;
+    }
+    {
+      StatementRun run(s.remember_value);
+      run.bind(1, key).bind(2, expires_at_ms);
+      if (auto done = run.run_to_done("cannot record a one-time value"); !done)
+        return done;
+      first = sqlite3_changes(writer.db.get()) == 1;
+    }
+    // Bounded clean-up riding on each write keeps the table at about the live values.
+    StatementRun purge(s.purge_expired_values);
+    purge.bind(1, now_ms);
+    return purge.run_to_done("cannot purge one-time values");
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
+  return first;
 }
 
 Result<std::int64_t> SqliteStore::count_sessions() {

@@ -87,6 +87,8 @@ class SqliteStore final : public Store {
   /// `size` (1 or more) applies when the secret is created; afterwards the stored value is
   /// returned whatever `size` says, so a secret never changes under running servers.
   Result<std::string> named_secret(const std::string& name, std::size_t size) override;
+  Result<bool> remember_once(std::string_view key, std::int64_t expires_at_ms,
+                             std::int64_t now_ms) override;
   /// Every stored session, whatever its status.
   Result<std::int64_t> count_sessions() override;
   Result<void> ping() override;

@@ -1,0 +1,31 @@
+#include "auth/replay_cache.hpp"
+
+namespace peerapi::auth {
+
+void MemoryReplayCache::drop_expired(std::int64_t now_ms) {
+  auto end = keys_by_expiry_.upper_bound(now_ms);
+  for (auto it = keys_by_expiry_.begin(); it != end; ++it)
+    expiry_by_key_.erase(it->second);
+  keys_by_expiry_.erase(keys_by_expiry_.begin(), end);
+}
+
+Result<bool> MemoryReplayCache::first_use(std::string_view scope, std::string_view id,
+                                          std::int64_t expires_at_ms, std::int64_t now_ms) {
+  std::string key;
+  key.reserve(scope.size() + 1 + id.size());
+  key.append(scope).push_back('\0');
+  key.append(id);
+  std::lock_guard lock(mutex_);
+  drop_expired(now_ms);
+  if (expiry_by_key_.contains(key))
+    return false;
+  if (expiry_by_key_.size() >= capacity_)
+    return false;
+  if (expires_at_ms <= now_ms)
+    return true;  // already expired: nothing to remember, and a checker refuses it anyway
+  expiry_by_key_.emplace(key, expires_at_ms);
+  keys_by_expiry_.emplace(expires_at_ms, std::move(key));
+  return true;
+}
+
+}  // namespace peerapi::auth
