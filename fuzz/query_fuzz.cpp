@@ -53,7 +53,8 @@ struct World {
                                          .authenticator = *authenticator,
                                          .clock = clock,
                                          .random = random,
-                                         .pagination_key = "fuzz-key"});
+                                         .pagination_key = "fuzz-key",
+                                         .public_origin = "http://127.0.0.1:8080"});
   }
 };
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/dev_idp_command.hpp"
 #include "config/config.hpp"
 #include "server/app.hpp"
 
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("check-config", "Validate a configuration file and name every bad key");
   check_cmd->add_option("--config,-c", config_file, "TOML configuration file")->required();
 
+  CLI::App* dev_idp_cmd = nullptr;
+  auto run_dev_idp = peerapi::cli::add_dev_idp_commands(app, dev_idp_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -60,6 +64,8 @@ int main(int argc, char** argv) {
       return serve(config_file);
     if (*check_cmd)
       return check_config(config_file);
+    if (*dev_idp_cmd)
+      return run_dev_idp();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peerapi: fatal: %s\n", e.what());
     return kExitRuntime;

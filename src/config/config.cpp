@@ -237,9 +237,9 @@ void read_server(Checker& check, const toml::table& root, ServerSection& out) {
   if (t == nullptr)
     return;
   check.only_keys(*t, "server",
-                  {"listen", "base_path", "threads", "write_threads", "max_connections",
-                   "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms", "max_body_bytes",
-                   "max_sessions_per_request", "max_json_depth"});
+                  {"listen", "base_path", "public_url", "threads", "write_threads",
+                   "max_connections", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
+                   "max_body_bytes", "max_sessions_per_request", "max_json_depth"});
   const toml::node* listen = t->get("listen");
   if (listen == nullptr || !listen->is_array() || listen->as_array()->empty()) {
     check.error(listen != nullptr ? listen : t, "server.listen",
@@ -269,6 +269,23 @@ void read_server(Checker& check, const toml::table& root, ServerSection& out) {
       out.base_path = *base;
       if (out.base_path.back() != '/')
         out.base_path += '/';
+    }
+  }
+  if (auto url = check.string(*t, "public_url", "server.public_url", false)) {
+    auto parsed = boost::urls::parse_absolute_uri(*url);
+    const bool origin_only = parsed && (parsed->path().empty() || parsed->path() == "/") &&
+                             !parsed->has_query() && !parsed->has_fragment() &&
+                             !parsed->has_userinfo() && !parsed->host().empty() &&
+                             (parsed->scheme_id() == boost::urls::scheme::https ||
+                              parsed->scheme_id() == boost::urls::scheme::http);
+    if (!origin_only) {
+      check.error(t->get("public_url"), "server.public_url",
+                  "must be an origin such as \"https://peering.example.net\" (scheme, host, "
+                  "optional port; the path is server.base_path)");
+    } else {
+      out.public_url = *url;
+      if (out.public_url.back() == '/')
+        out.public_url.pop_back();
     }
   }
   if (auto v = check.integer(*t, "threads", "server.threads", 0, 256))
@@ -559,6 +576,31 @@ void read_auth(Checker& check, const toml::table& root, AuthSection& out) {
   }
 }
 
+void read_outbound(Checker& check, const toml::table& root, OutboundSection& out) {
+  const toml::table* t = check.table(root, "outbound", "outbound", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "outbound",
+                  {"http_hosts", "allowed_prefixes", "allow_loopback", "ca_file", "timeout_ms"});
+  if (auto hosts = check.string_list(*t, "http_hosts", "outbound.http_hosts"))
+    out.http_hosts = *hosts;
+  if (auto prefixes = check.string_list(*t, "allowed_prefixes", "outbound.allowed_prefixes")) {
+    for (std::size_t i = 0; i < prefixes->size(); ++i) {
+      if (!model::Prefix::parse((*prefixes)[i]))
+        check.error(t->get("allowed_prefixes"),
+                    "outbound.allowed_prefixes[" + std::to_string(i) + "]",
+                    "must be a CIDR prefix such as \"10.20.0.0/16\"");
+    }
+    out.allowed_prefixes = *prefixes;
+  }
+  if (auto v = check.boolean(*t, "allow_loopback", "outbound.allow_loopback"))
+    out.allow_loopback = *v;
+  if (auto v = check.string(*t, "ca_file", "outbound.ca_file", false))
+    out.ca_file = *v;
+  if (auto v = check.integer(*t, "timeout_ms", "outbound.timeout_ms", 100, 120'000))
+    out.timeout_ms = static_cast<int>(*v);
+}
+
 void read_log(Checker& check, const toml::table& root, LogSection& out) {
   const toml::table* t = check.table(root, "log", "log", false);
   if (t == nullptr)
@@ -598,7 +640,8 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
                                      ": " + std::string(e.description())}});
   }
   Checker check(origin);
-  check.only_keys(root, "", {"server", "network", "store", "peeringdb", "approval", "auth", "log"});
+  check.only_keys(
+      root, "", {"server", "network", "store", "peeringdb", "approval", "auth", "outbound", "log"});
   Config config;
   read_server(check, root, config.server);
   read_network(check, root, config.network);
@@ -606,6 +649,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   read_peeringdb(check, root, config.peeringdb);
   read_approval(check, root, config.approval);
   read_auth(check, root, config.auth);
+  read_outbound(check, root, config.outbound);
   read_log(check, root, config.log);
   if (!check.ok())
     return std::unexpected(check.take());

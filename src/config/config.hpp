@@ -24,7 +24,11 @@ struct ListenAddress {
 struct ServerSection {
   std::vector<ListenAddress> listen;
   std::string base_path = "/";  // always starts and ends with "/"
-  int threads = 0;              // 0: one per CPU core
+  /// The origin callers use to reach this server ("https://peering.example.net"), as DPoP
+  /// proofs (htu) and message signatures (@target-uri) name it. Empty: "http://" + the first
+  /// listen address. Set it whenever a proxy or a DNS name stands in front.
+  std::string public_url;
+  int threads = 0;  // 0: one per CPU core
   /// Threads that run requests which write to the store (POST, DELETE) so that their waits for
   /// a commit do not hold up the I/O threads; concurrent writes share one commit (group commit).
   int write_threads = 16;
@@ -104,6 +108,16 @@ struct AuthSection {
   int proof_max_age_seconds = 300;  // DPoP iat and RFC 9421 created may be this old
 };
 
+/// Every outbound request (JWKS, discovery, PeeringDB OAuth) goes through one guard (net/):
+/// https to globally reachable addresses only, unless widened here on purpose.
+struct OutboundSection {
+  std::vector<std::string> http_hosts;        // hosts that may be fetched over plain http
+  std::vector<std::string> allowed_prefixes;  // internal ranges that may be targets (CIDR)
+  bool allow_loopback = false;                // tests and local development only
+  std::filesystem::path ca_file;              // extra CA bundle (private CAs); empty: system
+  int timeout_ms = 15'000;
+};
+
 struct LogSection {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // "text" or "json" (one JSON object per line)
@@ -116,6 +130,7 @@ struct Config {
   PeeringDbSection peeringdb;
   ApprovalSection approval;
   AuthSection auth;
+  OutboundSection outbound;
   LogSection log;
 };
 

@@ -26,7 +26,6 @@ using model::Uuid;
 
 namespace {
 
-constexpr std::string_view kWwwRealm = "Bearer realm=\"peerapi\"";
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 100;
 
@@ -192,7 +191,10 @@ json::object rejected_entry(const api::DecodedSession& decoded, const std::vecto
 }  // namespace
 
 ApiService::ApiService(ApiDependencies deps)
-    : deps_(std::move(deps)), cursors_(deps_.pagination_key) {}
+    : deps_(std::move(deps)), cursors_(deps_.pagination_key) {
+  for (const std::string& name : deps_.config.auth.proof_algorithms)
+    proof_algorithm_names_ += (proof_algorithm_names_.empty() ? "" : " ") + name;
+}
 
 HttpResponse ApiService::handle(const HttpRequest& request) {
   auto url = boost::urls::parse_origin_form(request.target);
@@ -255,22 +257,15 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     return not_found("no such endpoint: " + std::string(path.substr(0, 100)));
   }
 
-  auto principal = deps_.authenticator.authenticate(request.authorization);
-  if (!principal) {
-    const auto& e = principal.error();
-    std::string challenge(kWwwRealm);
-    int status = 401;
-    if (e.failure == auth::AuthFailure::invalid_token) {
-      challenge += ", error=\"invalid_token\", error_description=\"" + e.description + "\"";
-    } else if (e.failure == auth::AuthFailure::invalid_request) {
-      challenge += ", error=\"invalid_request\", error_description=\"" + e.description + "\"";
-      status = 400;
-    }
-    HttpResponse response =
-        error_response(status, Error{ErrorCode::unauthenticated, "Authorization", e.description});
-    response.headers.emplace_back("WWW-Authenticate", std::move(challenge));
-    return response;
-  }
+  const auth::RequestView view{.method = request.method,
+                               .target = request.target,
+                               .origin = deps_.public_origin,
+                               .authorization = request.authorization,
+                               .body = request.body,
+                               .fields = &request.fields};
+  auto principal = deps_.authenticator.authenticate(view);
+  if (!principal)
+    return authentication_failure(principal.error());
 
   switch (route) {
     case Route::locations:
@@ -287,6 +282,75 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
       return get_session(session_id, *principal);
   }
   return not_found("no such endpoint");
+}
+
+namespace {
+/// A quoted-string for an auth-param (RFC 9110 section 5.6.4): no quotes, backslashes or
+/// control characters survive from a description.
+std::string quoted_param(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text.substr(0, 300)) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += ' ';
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+// RFC 6750 section 3 (Bearer), RFC 9449 section 7.1 (DPoP) challenges; RFC 9421 section 5.1
+// Accept-Signature when a signature is what is missing.
+HttpResponse ApiService::authentication_failure(const auth::AuthError& e) const {
+  using auth::AuthFailure;
+  if (e.failure == AuthFailure::unavailable) {
+    HttpResponse response =
+        error_response(503, Error{ErrorCode::unavailable, e.field,
+                                  "authentication could not be completed: " + e.description});
+    response.headers.emplace_back("Retry-After", "5");
+    return response;
+  }
+  std::string challenge = e.scheme + " realm=\"peerapi\"";
+  if (e.scheme == "DPoP")
+    challenge += ", algs=\"" + proof_algorithm_names_ + "\"";
+  int status = 401;
+  std::string_view code;
+  switch (e.failure) {
+    case AuthFailure::no_credentials:
+      break;
+    case AuthFailure::invalid_request:
+      code = "invalid_request";
+      status = 400;
+      break;
+    case AuthFailure::invalid_token:
+      code = "invalid_token";
+      break;
+    case AuthFailure::invalid_dpop_proof:
+      code = "invalid_dpop_proof";
+      break;
+    case AuthFailure::use_dpop_nonce:
+      code = "use_dpop_nonce";
+      break;
+    case AuthFailure::invalid_signature:
+      code = "invalid_request";
+      break;
+    case AuthFailure::unavailable:
+      break;
+  }
+  if (!code.empty())
+    challenge +=
+        ", error=\"" + std::string(code) + "\", error_description=" + quoted_param(e.description);
+  HttpResponse response =
+      error_response(status, Error{ErrorCode::unauthenticated, e.field, e.description});
+  response.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+  if (e.dpop_nonce)
+    response.headers.emplace_back("DPoP-Nonce", *e.dpop_nonce);
+  if (e.failure == AuthFailure::invalid_signature) {
+    response.headers.emplace_back(
+        "Accept-Signature",
+        R"(sig1=("@method" "@target-uri" "authorization" "content-digest");created)");
+  }
+  return response;
 }
 
 HttpResponse ApiService::readiness() {

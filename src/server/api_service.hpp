@@ -36,10 +36,13 @@ struct ApiDependencies {
   const config::Config& config;
   store::Store& store;
   const SnapshotHolder& peeringdb;
-  const auth::Authenticator& authenticator;
+  auth::Authenticator& authenticator;
   const util::Clock& clock;
   util::RandomSource& random;
   std::string pagination_key;
+  /// The origin callers reach this server at ("https://peering.example.net"): DPoP proofs and
+  /// message signatures are checked against it (config server.public_url).
+  std::string public_origin = "http://127.0.0.1";
 };
 
 class ApiService {
@@ -55,9 +58,11 @@ class ApiService {
   HttpResponse delete_sessions(const HttpRequest& request, const auth::Principal& principal);
   HttpResponse list_locations(const HttpRequest& request, const auth::Principal& principal);
   HttpResponse readiness();
+  HttpResponse authentication_failure(const auth::AuthError& error) const;
 
   ApiDependencies deps_;
   api::CursorCodec cursors_;
+  std::string proof_algorithm_names_;  // "ES256 EdDSA", for DPoP challenges
 };
 
 }  // namespace peerapi::server

@@ -7,6 +7,7 @@
 
 #include "auth/authenticator.hpp"
 #include "server/api_service.hpp"
+#include "server/auth_setup.hpp"
 #include "server/http_server.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -110,33 +111,54 @@ int serve(const config::Config& config) {
     spdlog::error("store: {}", key.error().message);
     return 1;
   }
-  if (config.auth.static_tokens.empty()) {
-    spdlog::warn("no [[auth.static_tokens]] configured: every API call will be refused with 401");
-  } else {
+  const config::AuthSection& auth_config = config.auth;
+  if (!auth_config.static_tokens.empty()) {
     spdlog::warn("{} static token(s) configured: static tokens are for development and tests only",
-                 config.auth.static_tokens.size());
+                 auth_config.static_tokens.size());
   }
-  auth::StaticTokenAuthenticator authenticator(config.auth.static_tokens);
-  ApiService api(ApiDependencies{.config = config,
-                                 .store = **store,
-                                 .peeringdb = peeringdb,
-                                 .authenticator = authenticator,
-                                 .clock = clock,
-                                 .random = random,
-                                 .pagination_key = *key});
+  if (auth_config.static_tokens.empty() && auth_config.issuers.empty() &&
+      !auth_config.peeringdb_oauth) {
+    spdlog::warn(
+        "no static tokens, issuers or PeeringDB OAuth configured: every API call will be "
+        "refused with 401");
+  }
+  auto http_client = make_http_client(config.outbound);
+  StoreReplayCache replay(**store);
+  auto authenticator = build_authenticator(config, **store, *http_client, replay, clock);
+  if (!authenticator) {
+    spdlog::error("{}: {}", authenticator.error().field, authenticator.error().message);
+    return 1;
+  }
+  spdlog::info("authentication: {} issuer(s){}{}{}", auth_config.issuers.size(),
+               auth_config.peeringdb_oauth ? ", PeeringDB OAuth" : "",
+               auth_config.require_dpop ? ", DPoP required" : "",
+               auth_config.require_signatures ? ", HTTP message signatures required" : "");
 
   const int threads = config.server.threads > 0
                           ? config.server.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   config::ServerSection server_config = config.server;
   server_config.threads = threads;
+  // The handler is bound before the API exists: the public origin may depend on the port the
+  // kernel picked (listen port 0).
+  std::unique_ptr<ApiService> api;
   HttpServer http(server_config,
-                  [&api](const HttpRequest& request) { return api.handle(request); });
+                  [&api](const HttpRequest& request) { return api->handle(request); });
   auto bound = http.bind();
   if (!bound) {
     spdlog::error("{}", bound.error().message);
     return 1;
   }
+  const std::string origin =
+      config.server.public_url.empty() ? "http://" + bound->front() : config.server.public_url;
+  api = std::make_unique<ApiService>(ApiDependencies{.config = config,
+                                                     .store = **store,
+                                                     .peeringdb = peeringdb,
+                                                     .authenticator = **authenticator,
+                                                     .clock = clock,
+                                                     .random = random,
+                                                     .pagination_key = *key,
+                                                     .public_origin = origin});
   for (const auto& address : *bound) {
     spdlog::info("listening on http://{}{} ({} threads, approval {})", address,
                  config.server.base_path, threads,

@@ -172,6 +172,9 @@ struct HttpServer::Impl {
       request.authorization = std::string(beast_request[http::field::authorization]);
       request.content_type = std::string(beast_request[http::field::content_type]);
       request.body = std::move(beast_request.body());
+      request.fields.reserve(8);
+      for (const auto& field : beast_request)
+        request.fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
       request.remote_address = remote;
       const auto started = std::chrono::steady_clock::now();
       // (An if, not a conditional expression: g++ 12 miscompiles co_await inside ?: .)

@@ -144,4 +144,108 @@ std::string hex_encode(std::string_view data) {
   return out;
 }
 
+std::string sha512(std::string_view data) {
+  std::string out(64, '\0');
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
+             EVP_sha512(), nullptr);
+  return out;
+}
+
+namespace {
+
+constexpr char kStandardAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+constexpr std::array<std::uint8_t, 256> make_standard_decode_table() {
+  std::array<std::uint8_t, 256> table{};
+  table.fill(kInvalid);
+  for (std::size_t i = 0; i < 64; ++i) {
+    table[static_cast<unsigned char>(kStandardAlphabet[i])] = static_cast<std::uint8_t>(i);
+  }
+  return table;
+}
+
+constexpr std::array<std::uint8_t, 256> kStandardDecode = make_standard_decode_table();
+
+std::uint32_t standard_sextet(char c) {
+  return kStandardDecode[static_cast<unsigned char>(c)];
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const std::uint32_t n = (std::uint32_t{static_cast<unsigned char>(data[i])} << 16) |
+                            (std::uint32_t{static_cast<unsigned char>(data[i + 1])} << 8) |
+                            std::uint32_t{static_cast<unsigned char>(data[i + 2])};
+    out += kStandardAlphabet[(n >> 18) & 63];
+    out += kStandardAlphabet[(n >> 12) & 63];
+    out += kStandardAlphabet[(n >> 6) & 63];
+    out += kStandardAlphabet[n & 63];
+  }
+  const std::size_t rest = data.size() - i;
+  if (rest == 1) {
+    const std::uint32_t n = std::uint32_t{static_cast<unsigned char>(data[i])} << 16;
+    out += kStandardAlphabet[(n >> 18) & 63];
+    out += kStandardAlphabet[(n >> 12) & 63];
+    out += "==";
+  } else if (rest == 2) {
+    const std::uint32_t n = (std::uint32_t{static_cast<unsigned char>(data[i])} << 16) |
+                            (std::uint32_t{static_cast<unsigned char>(data[i + 1])} << 8);
+    out += kStandardAlphabet[(n >> 18) & 63];
+    out += kStandardAlphabet[(n >> 12) & 63];
+    out += kStandardAlphabet[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0)
+    return std::nullopt;
+  std::size_t padding = 0;
+  if (!text.empty() && text.back() == '=')
+    padding = text[text.size() - 2] == '=' ? 2 : 1;
+  const std::size_t quads = text.size() / 4;
+  std::string out(quads * 3 - padding, '\0');
+  auto* write = reinterpret_cast<unsigned char*>(out.data());
+  const char* read = text.data();
+  const std::size_t full_quads = padding == 0 ? quads : quads - 1;
+  for (std::size_t quad = 0; quad < full_quads; ++quad, read += 4) {
+    const std::uint32_t a = standard_sextet(read[0]);
+    const std::uint32_t b = standard_sextet(read[1]);
+    const std::uint32_t c = standard_sextet(read[2]);
+    const std::uint32_t d = standard_sextet(read[3]);
+    if (((a | b | c | d) & 0x80) != 0)
+      return std::nullopt;
+    const std::uint32_t bits = (a << 18) | (b << 12) | (c << 6) | d;
+    *write++ = static_cast<unsigned char>(bits >> 16);
+    *write++ = static_cast<unsigned char>(bits >> 8);
+    *write++ = static_cast<unsigned char>(bits);
+  }
+  if (padding == 2) {
+    const std::uint32_t a = standard_sextet(read[0]);
+    const std::uint32_t b = standard_sextet(read[1]);
+    // "xx==" carries one octet; the low 4 bits of the second sextet must be zero.
+    if (((a | b) & 0x80) != 0 || (b & 0x0f) != 0)
+      return std::nullopt;
+    *write = static_cast<unsigned char>((a << 2) | (b >> 4));
+  } else if (padding == 1) {
+    const std::uint32_t a = standard_sextet(read[0]);
+    const std::uint32_t b = standard_sextet(read[1]);
+    const std::uint32_t c = standard_sextet(read[2]);
+    // "xxx=" carries two octets; the low 2 bits of the third sextet must be zero.
+    if (((a | b | c) & 0x80) != 0 || (c & 0x03) != 0)
+      return std::nullopt;
+    const std::uint32_t bits = (a << 12) | (b << 6) | c;
+    *write++ = static_cast<unsigned char>(bits >> 10);
+    *write = static_cast<unsigned char>(bits >> 2);
+  }
+  return out;
+}
+
 }  // namespace peerapi::util

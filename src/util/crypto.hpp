@@ -20,4 +20,13 @@ std::string base64url_encode(std::string_view data);  // RFC 4648 section 5, no 
 std::optional<std::string> base64url_decode(std::string_view text);
 std::string hex_encode(std::string_view data);
 
+/// Raw SHA-512 digest (64 bytes).
+std::string sha512(std::string_view data);
+/// Standard base64 with "=" padding (RFC 4648 section 4).
+std::string base64_encode(std::string_view data);
+/// Decodes padded standard base64 (RFC 4648 section 4) strictly: the length is a multiple of 4,
+/// only the alphabet and at most two "=" at the very end, and the unused bits before the padding
+/// are zero (canonical encoding, section 3.5). nullopt otherwise.
+std::optional<std::string> base64_decode(std::string_view text);
+
 }  // namespace peerapi::util

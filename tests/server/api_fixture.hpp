@@ -49,7 +49,8 @@ class ApiFixture {
                                      .authenticator = authenticator_,
                                      .clock = clock_,
                                      .random = random_,
-                                     .pagination_key = "test-pagination-key"}) {}
+                                     .pagination_key = "test-pagination-key",
+                                     .public_origin = "http://127.0.0.1:8080"}) {}
 
   server::HttpResponse call(std::string method, std::string target, std::string body = {},
                             std::string authorization = kToken64501,

@@ -1,0 +1,155 @@
+#include "server/auth_setup.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "auth/dpop/nonce.hpp"
+#include "auth/tokens/discovery.hpp"
+#include "auth/tokens/jwks_source.hpp"
+#include "model/ip.hpp"
+
+namespace peerapi::server {
+
+Result<bool> StoreReplayCache::first_use(std::string_view scope, std::string_view id,
+                                         std::int64_t expires_at_ms, std::int64_t now_ms) {
+  std::string key;
+  key.reserve(scope.size() + 1 + id.size());
+  key.append(scope).push_back(':');
+  key.append(id);
+  return store_.remember_once(key, expires_at_ms, now_ms);
+}
+
+std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection& outbound) {
+  net::HttpClientOptions options;
+  options.policy.http_hosts = outbound.http_hosts;
+  for (const std::string& text : outbound.allowed_prefixes) {
+    if (auto prefix = model::Prefix::parse(text))
+      options.policy.allowed_prefixes.push_back(*prefix);
+  }
+  options.policy.allow_loopback_http = outbound.allow_loopback;
+  options.ca_file = outbound.ca_file;
+  options.timeout_ms = outbound.timeout_ms;
+  return std::make_unique<net::CurlHttpClient>(std::move(options));
+}
+
+namespace {
+
+/// Keys of an issuer configured with `discovery = true`: the JWKS URL comes from its RFC 8414 /
+/// OpenID metadata, discovered on first use (so an IdP that is down at start-up does not stop
+/// the server) and retried at most every 30 s after a failure.
+class DiscoveredKeySource final : public auth::KeySource {
+ public:
+  DiscoveredKeySource(std::string issuer, net::HttpClient& client, const util::Clock& clock)
+      : issuer_(std::move(issuer)), client_(client), clock_(clock) {}
+
+  Result<std::shared_ptr<const auth::jose::JwkSet>> keys(std::string_view unknown_kid) override {
+    std::shared_ptr<auth::KeySource> inner;
+    {
+      std::lock_guard lock(mutex_);
+      if (!inner_) {
+        const std::int64_t now = clock_.now_ms();
+        if (last_failure_ms_ && now - *last_failure_ms_ < 30'000)
+          return std::unexpected(*last_error_);
+        auto metadata = auth::discover(issuer_, client_);
+        if (!metadata) {
+          last_failure_ms_ = now;
+          last_error_ = Error{ErrorCode::io_error, "discovery",
+                              "discovery of " + issuer_ + " failed: " + metadata.error().message};
+          spdlog::warn("{}", last_error_->message);
+          return std::unexpected(*last_error_);
+        }
+        spdlog::info("issuer {}: keys from {}", issuer_, metadata->jwks_uri);
+        inner_ = std::make_shared<auth::JwksKeySource>(metadata->jwks_uri, client_, clock_);
+      }
+      inner = inner_;
+    }
+    return inner->keys(unknown_kid);
+  }
+
+ private:
+  std::string issuer_;
+  net::HttpClient& client_;
+  const util::Clock& clock_;
+  std::mutex mutex_;
+  std::shared_ptr<auth::KeySource> inner_;
+  std::optional<std::int64_t> last_failure_ms_;
+  std::optional<Error> last_error_;
+};
+
+auth::jose::AlgorithmSet algorithm_set(const std::vector<std::string>& names) {
+  auth::jose::AlgorithmSet set;
+  for (const std::string& name : names) {
+    if (auto algorithm = auth::jose::algorithm_from_name(name))
+      set.insert(*algorithm);
+  }
+  return set;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<auth::RequestAuthenticator>> build_authenticator(
+    const config::Config& config, store::Store& store, net::HttpClient& client,
+    auth::ReplayCache& replay, const util::Clock& clock) {
+  const config::AuthSection& auth_config = config.auth;
+  auth::RequestAuthParts parts;
+  if (!auth_config.static_tokens.empty())
+    parts.static_tokens.emplace(auth_config.static_tokens);
+
+  std::vector<auth::IssuerPolicy> issuers;
+  for (std::size_t i = 0; i < auth_config.issuers.size(); ++i) {
+    const config::IssuerConfig& c = auth_config.issuers[i];
+    const std::string path = "auth.issuers[" + std::to_string(i) + "]";
+    auth::IssuerPolicy policy;
+    policy.issuer = c.issuer;
+    policy.audience = c.audience;
+    policy.algorithms = algorithm_set(c.algorithms);
+    policy.asn_claim = c.asn_claim;
+    policy.min_perms = c.min_perms;
+    policy.typ = c.accept_plain_jwt ? auth::IssuerPolicy::TypPolicy::at_jwt_or_jwt
+                                    : auth::IssuerPolicy::TypPolicy::at_jwt_only;
+    policy.leeway_ms = std::int64_t{auth_config.leeway_seconds} * 1000;
+    if (!c.jwks_file.empty()) {
+      auto source = auth::FileKeySource::load(c.jwks_file);
+      if (!source) {
+        return fail(source.error().code, path + ".jwks_file",
+                    c.jwks_file.string() + ": " + source.error().message);
+      }
+      policy.keys = std::move(*source);
+    } else if (c.discovery) {
+      policy.keys = std::make_shared<DiscoveredKeySource>(c.issuer, client, clock);
+    } else {
+      policy.keys = std::make_shared<auth::JwksKeySource>(c.jwks_uri, client, clock);
+    }
+    issuers.push_back(std::move(policy));
+  }
+  if (!issuers.empty()) {
+    if (auto checked = auth::check_issuer_policies(issuers); !checked)
+      return fail(ErrorCode::config_invalid, "auth." + checked.error().field,
+                  checked.error().message);
+    parts.access_tokens = std::make_unique<auth::AccessTokenValidator>(std::move(issuers), clock);
+  }
+  if (auth_config.peeringdb_oauth) {
+    auth::PeeringDbProfileOptions options;
+    options.min_perms = auth_config.peeringdb_oauth->min_perms;
+    options.cache_ttl_ms = std::int64_t{auth_config.peeringdb_oauth->cache_seconds} * 1000;
+    parts.peeringdb = std::make_unique<auth::PeeringDbProfileValidator>(
+        auth_config.peeringdb_oauth->profile_url, client, clock, options);
+  }
+  if (auth_config.dpop_nonce) {
+    auto key = store.named_secret("dpop-nonce-key", 32);
+    if (!key)
+      return std::unexpected(key.error());
+    parts.nonces = std::make_unique<auth::dpop::NonceIssuer>(
+        *key, std::int64_t{auth_config.proof_max_age_seconds} * 1000);
+  }
+  auth::RequestAuthOptions options{
+      .require_dpop = auth_config.require_dpop,
+      .require_signatures = auth_config.require_signatures,
+      .proof_algorithms = algorithm_set(auth_config.proof_algorithms),
+      .proof_max_age_ms = std::int64_t{auth_config.proof_max_age_seconds} * 1000,
+      .max_skew_ms = std::int64_t{auth_config.leeway_seconds} * 1000};
+  return std::make_unique<auth::RequestAuthenticator>(options, std::move(parts), replay, clock);
+}
+
+}  // namespace peerapi::server
