@@ -24,6 +24,7 @@ build-fuzz: deps
 	@cmake --build build-fuzz -j $(JOBS)
 
 run: build
+	@scripts/dev-idp-setup
 	build/peerapi serve --config $(CONFIG)
 
 # Every test: normal build, then the same suite under ASan+UBSan, then a short run of each fuzzer

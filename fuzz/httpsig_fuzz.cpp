@@ -33,10 +33,9 @@ using peerapi::Result;
 constexpr std::int64_t kCreated = 1618884473;
 
 // RFC 9421 B.1.4 (test-key-ed25519) and B.1.5 (test-shared-secret).
-constexpr std::string_view kEd25519Jwk =
-    R"({"kty":"OKP","crv":"Ed25519","kid":"test-key-ed25519",)"
-    R"("d":"n4Ni-HpISpVObnQMW0wOhCKROaIKqKtW_2ZYb2p9KcU",)"
-    R"("x":"JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs"})";
+constexpr std::string_view kEd25519Jwk = R"({"kty":"OKP","crv":"Ed25519","kid":"test-key-ed25519",)"
+                                         R"("d":"n4Ni-HpISpVObnQMW0wOhCKROaIKqKtW_2ZYb2p9KcU",)"
+                                         R"("x":"JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs"})";
 constexpr std::string_view kSharedSecret =
     "uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjUkdJPBtbmHhIDi6pcl8jsasjlTMtDQ==";
 
@@ -61,12 +60,13 @@ struct Fixture {
     response.status = 200;
     response.fields = {{"Content-Type", "application/json"}};
     policy.clock = &clock;
-    policy.algorithms = {httpsig::Algorithm::rsa_pss_sha512,    httpsig::Algorithm::rsa_v1_5_sha256,
-                         httpsig::Algorithm::hmac_sha256,       httpsig::Algorithm::ecdsa_p256_sha256,
-                         httpsig::Algorithm::ecdsa_p384_sha384, httpsig::Algorithm::ed25519};
+    policy.algorithms = {
+        httpsig::Algorithm::rsa_pss_sha512,    httpsig::Algorithm::rsa_v1_5_sha256,
+        httpsig::Algorithm::hmac_sha256,       httpsig::Algorithm::ecdsa_p256_sha256,
+        httpsig::Algorithm::ecdsa_p384_sha384, httpsig::Algorithm::ed25519};
     policy.require_content_digest_with_body = false;
-    policy.resolve_key = [this](std::string_view keyid)
-        -> Result<std::optional<httpsig::ResolvedKey>> {
+    policy.resolve_key =
+        [this](std::string_view keyid) -> Result<std::optional<httpsig::ResolvedKey>> {
       if (keyid == "test-key-ed25519")
         return httpsig::ResolvedKey{ed25519, httpsig::Algorithm::ed25519};
       if (keyid == "test-shared-secret")
@@ -133,9 +133,8 @@ void exercise_signature_input(std::string_view input, const Fixture& f) {
     // verify() bounds the Signature-Input value; sign() may add up to ~60 bytes of parameters.
     if (!signed_headers || signed_headers->signature_input.size() > sf::Limits{}.max_bytes)
       continue;
-    auto verified =
-        httpsig::verify(f.request, signed_headers->signature_input, signed_headers->signature,
-                        f.policy);
+    auto verified = httpsig::verify(f.request, signed_headers->signature_input,
+                                    signed_headers->signature, f.policy);
     require(verified.has_value());
   }
 }

@@ -4,33 +4,11 @@
 
 #include "auth/dpop/proof.hpp"
 #include "auth/httpsig/message_signature.hpp"
+#include "auth/request_signer.hpp"
 
 namespace peerapi::auth {
 
 namespace {
-
-/// The RFC 9421 algorithm a DPoP key signs requests with: fixed by the key type, and for RSA
-/// keys by the proof's own algorithm family (RFC 9421 section 3.2 step 6: never by the message).
-std::optional<httpsig::Algorithm> signature_algorithm(const dpop::VerifiedProof& proof) {
-  switch (proof.key.type()) {
-    case jose::KeyType::okp:
-      return httpsig::Algorithm::ed25519;
-    case jose::KeyType::ec:
-      if (proof.key.curve() == jose::Curve::p256)
-        return httpsig::Algorithm::ecdsa_p256_sha256;
-      if (proof.key.curve() == jose::Curve::p384)
-        return httpsig::Algorithm::ecdsa_p384_sha384;
-      return std::nullopt;
-    case jose::KeyType::rsa:
-      if (proof.alg == jose::Algorithm::ps256 || proof.alg == jose::Algorithm::ps384 ||
-          proof.alg == jose::Algorithm::ps512)
-        return httpsig::Algorithm::rsa_pss_sha512;
-      return httpsig::Algorithm::rsa_v1_5_sha256;
-    case jose::KeyType::oct:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
 
 bool looks_like_jwt(std::string_view token) {
   return std::count(token.begin(), token.end(), '.') == 2;
@@ -147,7 +125,7 @@ std::expected<Principal, AuthError> RequestAuthenticator::authenticate(const Req
   }
 
   if (options_.require_signatures) {
-    auto algorithm = signature_algorithm(*proof);
+    auto algorithm = signature_algorithm_for(proof->key, proof->alg);
     if (!algorithm) {
       return std::unexpected(failure(AuthFailure::invalid_signature, "dpop.jwk",
                                      "the DPoP key can not sign HTTP messages (RFC 9421 "

@@ -290,7 +290,9 @@ namespace {
 std::string quoted_param(std::string_view text) {
   std::string out = "\"";
   for (char c : text.substr(0, 300)) {
-    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+    if (c == '"')
+      out += '\'';
+    else if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
       out += ' ';
     else
       out += c;

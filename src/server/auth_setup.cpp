@@ -113,7 +113,9 @@ Result<std::unique_ptr<auth::RequestAuthenticator>> build_authenticator(
       auto source = auth::FileKeySource::load(c.jwks_file);
       if (!source) {
         return fail(source.error().code, path + ".jwks_file",
-                    c.jwks_file.string() + ": " + source.error().message);
+                    c.jwks_file.string() + ": " + source.error().message +
+                        " (for the development IdP: scripts/dev-idp-setup, or `peerapi dev-idp "
+                        "keygen` then `peerapi dev-idp jwks`)");
       }
       policy.keys = std::move(*source);
     } else if (c.discovery) {
