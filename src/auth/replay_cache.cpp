@@ -2,6 +2,25 @@
 
 namespace peerapi::auth {
 
+Result<bool> ReplayCache::first_use_all(std::span<const OneTimeValue> values, std::int64_t now_ms) {
+  for (const OneTimeValue& value : values) {
+    auto fresh = first_use(value.scope, value.id, value.expires_at_ms, now_ms);
+    if (!fresh || !*fresh)
+      return fresh;
+  }
+  return true;
+}
+
+Result<bool> DeferredReplayCache::first_use(std::string_view scope, std::string_view id,
+                                            std::int64_t expires_at_ms, std::int64_t /*now_ms*/) {
+  for (const OneTimeValue& seen : values_) {
+    if (seen.scope == scope && seen.id == id)
+      return false;
+  }
+  values_.push_back(OneTimeValue{std::string(scope), std::string(id), expires_at_ms});
+  return true;
+}
+
 void MemoryReplayCache::drop_expired(std::int64_t now_ms) {
   auto end = keys_by_expiry_.upper_bound(now_ms);
   for (auto it = keys_by_expiry_.begin(); it != end; ++it)

@@ -111,7 +111,9 @@ std::expected<Principal, AuthError> RequestAuthenticator::authenticate(const Req
   expect.max_future_skew_ms = options_.max_skew_ms;
   expect.nonce_issuer = parts_.nonces.get();
   expect.expected_jkt = identity->cnf_jkt;
-  auto proof = dpop::verify_proof(proofs.front(), expect, replay_, now);
+  // One-time values are spent together at the end, in one store write per request.
+  DeferredReplayCache spent;
+  auto proof = dpop::verify_proof(proofs.front(), expect, spent, now);
   if (!proof) {
     const Error& e = proof.error();
     if (e.code == ErrorCode::unavailable)
@@ -158,8 +160,8 @@ std::expected<Principal, AuthError> RequestAuthenticator::authenticate(const Req
     policy.max_age_seconds = options_.proof_max_age_ms / 1000;
     policy.max_skew_seconds = options_.max_skew_ms / 1000;
     policy.check_nonce = [&](const httpsig::NonceUse& use) -> Result<bool> {
-      return replay_.first_use("httpsig", std::string(use.keyid) + ":" + std::string(use.nonce),
-                               use.remember_until * 1000 + 1000, now);
+      return spent.first_use("httpsig", std::string(use.keyid) + ":" + std::string(use.nonce),
+                             use.remember_until * 1000 + 1000, now);
     };
     auto verified = httpsig::verify(message, policy);
     if (!verified) {
@@ -169,6 +171,16 @@ std::expected<Principal, AuthError> RequestAuthenticator::authenticate(const Req
                                          : AuthFailure::invalid_signature,
                                      e.field, e.message));
     }
+  }
+  auto fresh = replay_.first_use_all(spent.values(), now);
+  if (!fresh) {
+    return std::unexpected(failure(AuthFailure::unavailable, "dpop.jti",
+                                   "the replay cache failed: " + fresh.error().message));
+  }
+  if (!*fresh) {
+    return std::unexpected(failure(AuthFailure::invalid_dpop_proof, "dpop.jti",
+                                   "this DPoP proof (or the signature nonce) was used before "
+                                   "(RFC 9449 section 11.1)"));
   }
   return std::move(identity->principal);
 }

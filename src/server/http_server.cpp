@@ -57,8 +57,9 @@ struct HttpServer::Impl {
   config::ServerSection config;
   Handler handler;
   asio::io_context io;
-  /// Runs the handler for requests that write (POST, DELETE, PUT, PATCH): the store blocks
-  /// them until their commit group is durable, which must not stall reads on the I/O threads.
+  /// Runs the handler for requests that write (POST, DELETE, PUT, PATCH, and any request with a
+  /// DPoP proof, whose jti is stored): the store blocks them until their commit group is
+  /// durable, which must not stall reads on the I/O threads.
   asio::thread_pool writers;
   std::vector<tcp::acceptor> acceptors;
   std::atomic<int> connections{0};
@@ -179,7 +180,8 @@ struct HttpServer::Impl {
       const auto started = std::chrono::steady_clock::now();
       // (An if, not a conditional expression: g++ 12 miscompiles co_await inside ?: .)
       HttpResponse response;
-      if (is_read(beast_request.method()))
+      // Requests with a DPoP proof write too: their one-time values go to the replay cache.
+      if (is_read(beast_request.method()) && beast_request.find("DPoP") == beast_request.end())
         response = handler(request);
       else
         response = co_await handle_on_writers(request);

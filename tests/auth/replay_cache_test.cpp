@@ -31,5 +31,25 @@ TEST(MemoryReplayCache, ScopeAndIdCannotBeConfusedByConcatenation) {
   EXPECT_TRUE(*cache.first_use("a", "bc", 10, 0));
 }
 
+TEST(DeferredReplayCache, CollectsValuesAndRefusesOneGivenTwice) {
+  DeferredReplayCache pending;
+  EXPECT_TRUE(*pending.first_use("dpop", "a", 10, 0));
+  EXPECT_TRUE(*pending.first_use("httpsig", "a", 20, 0));
+  EXPECT_FALSE(*pending.first_use("dpop", "a", 10, 0)) << "twice within one request";
+  ASSERT_EQ(pending.values().size(), 2u);
+  EXPECT_EQ(pending.values()[1].scope, "httpsig");
+  EXPECT_EQ(pending.values()[1].expires_at_ms, 20);
+}
+
+TEST(ReplayCache, FirstUseAllSpendsEverythingOrReportsTheReplay) {
+  MemoryReplayCache cache;
+  const std::vector<OneTimeValue> request{{"dpop", "j1", 1'000}, {"httpsig", "n1", 1'000}};
+  EXPECT_TRUE(*cache.first_use_all(request, 0));
+  EXPECT_FALSE(*cache.first_use_all(request, 1)) << "the same values again";
+  const std::vector<OneTimeValue> half{{"dpop", "j2", 1'000}, {"httpsig", "n1", 1'000}};
+  EXPECT_FALSE(*cache.first_use_all(half, 2)) << "one reused value is enough to refuse";
+  EXPECT_TRUE(*cache.first_use_all({}, 3)) << "nothing to spend";
+}
+
 }  // namespace
 }  // namespace peerapi::auth
