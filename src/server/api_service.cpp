@@ -12,6 +12,8 @@
 
 #include "api/codec.hpp"
 #include "policy/builtin_checks.hpp"
+#include "server/registration_endpoint.hpp"
+#include "server/responses.hpp"
 #include "util/crypto.hpp"
 
 namespace peerapi::api {
@@ -28,56 +30,6 @@ namespace {
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 100;
-
-HttpResponse json_response(int status, std::string body) {
-  HttpResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  response.headers.emplace_back("Cache-Control", "no-store");
-  return response;
-}
-
-HttpResponse error_response(int status, const Error& error,
-                            std::optional<std::string_view> contact = std::nullopt) {
-  return json_response(status, api::encode_error_body({error}, contact));
-}
-
-int status_for(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::unauthenticated:
-      return 401;
-    case ErrorCode::forbidden:
-    case ErrorCode::asn_not_authorized:
-      return 403;
-    case ErrorCode::not_found:
-      return 404;
-    case ErrorCode::method_not_allowed:
-      return 405;
-    case ErrorCode::request_id_conflict:
-      return 409;
-    case ErrorCode::body_too_large:
-    case ErrorCode::too_many_items:
-      return 413;
-    case ErrorCode::unsupported_media_type:
-      return 415;
-    case ErrorCode::all_rejected:
-      return 422;
-    case ErrorCode::rate_limited:
-      return 429;
-    case ErrorCode::unavailable:
-      return 503;
-    case ErrorCode::internal:
-    case ErrorCode::store_error:
-    case ErrorCode::io_error:
-      return 500;
-    default:
-      return 400;
-  }
-}
-
-HttpResponse from_error(const Error& error) {
-  return error_response(status_for(error.code), error);
-}
 
 /// A store failure is our fault, not the caller's: 503 with a retryable message, details logged
 /// by the caller of handle().
@@ -99,24 +51,6 @@ HttpResponse method_not_allowed(std::string_view allow) {
                                 "method not allowed here; allowed: " + std::string(allow)});
   response.headers.emplace_back("Allow", std::string(allow));
   return response;
-}
-
-bool is_json_content_type(std::string_view value) {
-  const auto semicolon = value.find(';');
-  std::string_view media = value.substr(0, semicolon);
-  while (!media.empty() && media.back() == ' ')
-    media.remove_suffix(1);
-  while (!media.empty() && media.front() == ' ')
-    media.remove_prefix(1);
-  constexpr std::string_view kJson = "application/json";
-  if (media.size() != kJson.size())
-    return false;
-  for (std::size_t i = 0; i < kJson.size(); ++i) {
-    const char c = media[i];
-    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != kJson[i])
-      return false;
-  }
-  return true;
 }
 
 /// Query parameters, each at most once, only from an allowed set.
@@ -233,6 +167,18 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     response.content_type = "application/yaml";
     response.body = std::string(api::openapi_document());
     return response;
+  }
+
+  // RPKI-attested IdP registration (draft "OAuth with RPKI Attested OAuth"): called before the
+  // client has a token, so unauthenticated; it only ever fetches URLs of attested IdPs.
+  if (path == "oauth/client_register") {
+    if (deps_.registration == nullptr) {
+      return not_found(
+          "client registration is not enabled on this server (no attested identity providers)");
+    }
+    if (method != "POST")
+      return method_not_allowed("POST");
+    return handle_client_register(request, *deps_.registration);
   }
 
   // Resolve the route before authenticating, so that unknown paths are 404 for everyone.

@@ -16,6 +16,8 @@
 
 namespace peerapi::server {
 
+struct RegistrationDeps;
+
 /// The current PeeringDB view; a refresh swaps it atomically while requests keep the old one.
 class SnapshotHolder {
  public:
@@ -43,6 +45,9 @@ struct ApiDependencies {
   /// The origin callers reach this server at ("https://peering.example.net"): DPoP proofs and
   /// message signatures are checked against it (config server.public_url).
   std::string public_origin = "http://127.0.0.1";
+  /// POST /oauth/client_register (server/registration_endpoint.hpp); nullptr disables it (404),
+  /// as when no [[auth.attested_idps]] are configured. Must outlive the service.
+  RegistrationDeps* registration = nullptr;
 };
 
 class ApiService {

@@ -117,17 +117,27 @@ int serve(const config::Config& config) {
                  auth_config.static_tokens.size());
   }
   if (auth_config.static_tokens.empty() && auth_config.issuers.empty() &&
-      !auth_config.peeringdb_oauth) {
+      !auth_config.peeringdb_oauth && auth_config.attested_idps.empty()) {
     spdlog::warn(
         "no static tokens, issuers or PeeringDB OAuth configured: every API call will be "
         "refused with 401");
   }
   auto http_client = make_http_client(config.outbound);
   StoreReplayCache replay(**store);
-  auto authenticator = build_authenticator(config, **store, *http_client, replay, clock);
-  if (!authenticator) {
-    spdlog::error("{}: {}", authenticator.error().field, authenticator.error().message);
+  auto chain = build_auth_chain(config, **store, *http_client, replay, clock);
+  if (!chain) {
+    spdlog::error("{}: {}", chain.error().field, chain.error().message);
     return 1;
+  }
+  // POST /oauth/client_register, with the registrations stored by earlier runs loaded back.
+  std::unique_ptr<RegistrationSetup> registration;
+  if (chain->access_tokens != nullptr) {
+    auto built = build_registration(config, **store, *http_client, *chain->access_tokens, clock);
+    if (!built) {
+      spdlog::error("cannot load IdP registrations: {}", built.error().message);
+      return 1;
+    }
+    registration = std::move(*built);
   }
   spdlog::info("authentication: {} issuer(s){}{}{}", auth_config.issuers.size(),
                auth_config.peeringdb_oauth ? ", PeeringDB OAuth" : "",
@@ -151,14 +161,16 @@ int serve(const config::Config& config) {
   }
   const std::string origin =
       config.server.public_url.empty() ? "http://" + bound->front() : config.server.public_url;
-  api = std::make_unique<ApiService>(ApiDependencies{.config = config,
-                                                     .store = **store,
-                                                     .peeringdb = peeringdb,
-                                                     .authenticator = **authenticator,
-                                                     .clock = clock,
-                                                     .random = random,
-                                                     .pagination_key = *key,
-                                                     .public_origin = origin});
+  api = std::make_unique<ApiService>(
+      ApiDependencies{.config = config,
+                      .store = **store,
+                      .peeringdb = peeringdb,
+                      .authenticator = *chain->authenticator,
+                      .clock = clock,
+                      .random = random,
+                      .pagination_key = *key,
+                      .public_origin = origin,
+                      .registration = registration ? registration->deps.get() : nullptr});
   for (const auto& address : *bound) {
     spdlog::info("listening on http://{}{} ({} threads, approval {})", address,
                  config.server.base_path, threads,

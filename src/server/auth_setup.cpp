@@ -91,7 +91,17 @@ auth::jose::AlgorithmSet algorithm_set(const std::vector<std::string>& names) {
 Result<std::unique_ptr<auth::RequestAuthenticator>> build_authenticator(
     const config::Config& config, store::Store& store, net::HttpClient& client,
     auth::ReplayCache& replay, const util::Clock& clock) {
+  auto chain = build_auth_chain(config, store, client, replay, clock);
+  if (!chain)
+    return std::unexpected(chain.error());
+  return std::move(chain->authenticator);
+}
+
+Result<AuthChain> build_auth_chain(const config::Config& config, store::Store& store,
+                                   net::HttpClient& client, auth::ReplayCache& replay,
+                                   const util::Clock& clock) {
   const config::AuthSection& auth_config = config.auth;
+  AuthChain chain;
   auth::RequestAuthParts parts;
   if (!auth_config.static_tokens.empty())
     parts.static_tokens.emplace(auth_config.static_tokens);
@@ -125,11 +135,12 @@ Result<std::unique_ptr<auth::RequestAuthenticator>> build_authenticator(
     }
     issuers.push_back(std::move(policy));
   }
-  if (!issuers.empty()) {
+  if (!issuers.empty() || !auth_config.attested_idps.empty()) {
     if (auto checked = auth::check_issuer_policies(issuers); !checked)
       return fail(ErrorCode::config_invalid, "auth." + checked.error().field,
                   checked.error().message);
     parts.access_tokens = std::make_unique<auth::AccessTokenValidator>(std::move(issuers), clock);
+    chain.access_tokens = parts.access_tokens.get();
   }
   if (auth_config.peeringdb_oauth) {
     auth::PeeringDbProfileOptions options;
@@ -151,7 +162,42 @@ Result<std::unique_ptr<auth::RequestAuthenticator>> build_authenticator(
       .proof_algorithms = algorithm_set(auth_config.proof_algorithms),
       .proof_max_age_ms = std::int64_t{auth_config.proof_max_age_seconds} * 1000,
       .max_skew_ms = std::int64_t{auth_config.leeway_seconds} * 1000};
-  return std::make_unique<auth::RequestAuthenticator>(options, std::move(parts), replay, clock);
+  chain.authenticator =
+      std::make_unique<auth::RequestAuthenticator>(options, std::move(parts), replay, clock);
+  return chain;
+}
+
+Result<std::unique_ptr<RegistrationSetup>> build_registration(const config::Config& config,
+                                                              store::Store& store,
+                                                              net::HttpClient& client,
+                                                              auth::AccessTokenValidator& validator,
+                                                              const util::Clock& clock) {
+  if (config.auth.attested_idps.empty())
+    return nullptr;
+  auto setup = std::make_unique<RegistrationSetup>();
+  setup->attestation = std::make_unique<auth::ConfiguredIdpAttestation>(config.auth.attested_idps);
+  setup->registrar =
+      std::make_unique<auth::IdpRegistrar>(client, *setup->attestation, config.network.asns, clock);
+  setup->deps = std::make_unique<RegistrationDeps>(RegistrationDeps{
+      .registrar = *setup->registrar,
+      .attestation = *setup->attestation,
+      .store = store,
+      .validator = validator,
+      .key_source = [&client,
+                     &clock](const std::string& jwks_uri) -> std::shared_ptr<auth::KeySource> {
+        return std::make_shared<auth::JwksKeySource>(jwks_uri, client, clock);
+      },
+      .clock = clock,
+      .leeway_ms = std::int64_t{config.auth.leeway_seconds} * 1000,
+  });
+  auto loaded = load_registered_issuers(*setup->deps);
+  if (!loaded)
+    return std::unexpected(loaded.error());
+  spdlog::info(
+      "client registration enabled for {} attested IdP(s); {} stored registration(s) "
+      "loaded",
+      config.auth.attested_idps.size(), *loaded);
+  return setup;
 }
 
 }  // namespace peerapi::server

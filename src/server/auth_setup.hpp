@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "auth/registration/idp_registration.hpp"
 #include "auth/replay_cache.hpp"
 #include "auth/request_authenticator.hpp"
 #include "config/config.hpp"
 #include "net/http_client.hpp"
+#include "server/registration_endpoint.hpp"
 #include "store/store.hpp"
 #include "util/clock.hpp"
 
@@ -28,11 +30,42 @@ class StoreReplayCache final : public auth::ReplayCache {
 /// The outbound HTTP client with the configured guard.
 std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection& outbound);
 
+/// The authentication chain and the JWT validator inside it.
+struct AuthChain {
+  std::unique_ptr<auth::RequestAuthenticator> authenticator;
+  /// Owned by `authenticator`; null when no [[auth.issuers]] and no [[auth.attested_idps]] are
+  /// configured. Registered IdPs are added to it while the server runs.
+  auth::AccessTokenValidator* access_tokens = nullptr;
+};
+
+/// As build_authenticator, also exposing the validator. A validator is made (possibly with no
+/// issuer yet) whenever [[auth.attested_idps]] are configured.
+Result<AuthChain> build_auth_chain(const config::Config& config, store::Store& store,
+                                   net::HttpClient& client, auth::ReplayCache& replay,
+                                   const util::Clock& clock);
+
 /// The authenticator for `config.auth`. Fails (config_invalid or io_error, naming the key) when
 /// a jwks_file can not be read or an option can not be honoured. `store`, `client`, `replay` and
 /// `clock` must outlive the result.
 Result<std::unique_ptr<auth::RequestAuthenticator>> build_authenticator(
     const config::Config& config, store::Store& store, net::HttpClient& client,
     auth::ReplayCache& replay, const util::Clock& clock);
+
+/// POST /oauth/client_register and what it owns.
+struct RegistrationSetup {
+  std::unique_ptr<auth::ConfiguredIdpAttestation> attestation;
+  std::unique_ptr<auth::IdpRegistrar> registrar;
+  std::unique_ptr<RegistrationDeps> deps;
+};
+
+/// Registration for `config.auth.attested_idps` (nullptr when none are configured): attestation
+/// from the configuration, the registrar on `client` (https required), and every stored
+/// registration loaded into `validator` (load_registered_issuers). Fails with the store's error.
+/// Every argument must outlive the result.
+Result<std::unique_ptr<RegistrationSetup>> build_registration(const config::Config& config,
+                                                              store::Store& store,
+                                                              net::HttpClient& client,
+                                                              auth::AccessTokenValidator& validator,
+                                                              const util::Clock& clock);
 
 }  // namespace peerapi::server

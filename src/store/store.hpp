@@ -62,6 +62,20 @@ struct SessionPage {
   std::optional<std::int64_t> next_after;  // cursor position when more follow
 };
 
+/// This server's OAuth client registration at an attested IdP (POST /oauth/client_register,
+/// draft-ietf-grow-peering-api "OAuth with RPKI Attested OAuth"; RFC 7591 section 3.2.1).
+struct IdpRegistration {
+  std::string issuer;     // the IdP's issuer identifier (RFC 8414 section 2); the key
+  std::string client_id;  // our client id there; tokens for us carry it as "aud"
+  /// A secret: never logged, never returned by the API.
+  std::optional<std::string> client_secret;
+  /// RFC 7591 section 3.2.1: Unix seconds when client_secret expires, 0 for never.
+  std::optional<std::int64_t> client_secret_expires_at;
+  std::vector<model::Asn> asns;  // the ASNs the IdP was attested for, ascending
+  std::string jwks_uri;          // from the IdP's metadata (RFC 8414 section 2)
+  std::int64_t created_at_ms = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -114,6 +128,13 @@ class Store {
   /// processes and replicas sharing the store. Expired values are purged as a side effect.
   virtual Result<bool> remember_once(std::string_view key, std::int64_t expires_at_ms,
                                      std::int64_t now_ms) = 0;
+
+  /// Stores `registration`, replacing the one with the same issuer (upsert). invalid_value at
+  /// "issuer", "client_id", "jwks_uri" or "asns" when one is empty.
+  virtual Result<void> save_idp_registration(const IdpRegistration& registration) = 0;
+
+  /// Every stored registration, ordered by issuer.
+  virtual Result<std::vector<IdpRegistration>> idp_registrations() = 0;
 
   /// (Added:) every stored session, whatever its status.
   virtual Result<std::int64_t> count_sessions() = 0;

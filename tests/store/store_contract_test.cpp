@@ -778,5 +778,92 @@ TEST_P(StoreContractTest, AcknowledgedRequestsSurviveSigkillAndNoneIsHalfStored)
   EXPECT_GE(index, acked.size());
 }
 
+IdpRegistration registration_of(std::string issuer, std::string client_id,
+                                std::vector<std::uint32_t> asns) {
+  IdpRegistration r;
+  r.issuer = std::move(issuer);
+  r.client_id = std::move(client_id);
+  r.jwks_uri = r.issuer + "jwks";
+  r.created_at_ms = kNow;
+  for (std::uint32_t asn : asns)
+    r.asns.push_back(*model::Asn::from_number(asn));
+  return r;
+}
+
+void expect_same_registration(const IdpRegistration& actual, const IdpRegistration& expected) {
+  EXPECT_EQ(actual.issuer, expected.issuer);
+  EXPECT_EQ(actual.client_id, expected.client_id);
+  EXPECT_EQ(actual.client_secret, expected.client_secret);
+  EXPECT_EQ(actual.client_secret_expires_at, expected.client_secret_expires_at);
+  EXPECT_EQ(actual.asns, expected.asns);
+  EXPECT_EQ(actual.jwks_uri, expected.jwks_uri);
+  EXPECT_EQ(actual.created_at_ms, expected.created_at_ms);
+}
+
+TEST_P(StoreContractTest, IdpRegistrationsReadBackOrderedByIssuerAndSurviveReopen) {
+  IdpRegistration full = registration_of("https://idp-b.example/", "client-b", {65551, 64496});
+  full.client_secret = "s3cret";
+  full.client_secret_expires_at = 1'900'000'000;
+  const IdpRegistration bare = registration_of("https://idp-a.example/", "client-a", {64497});
+  {
+    auto store = open_store();
+    ASSERT_NE(store, nullptr);
+    auto empty = store->idp_registrations();
+    ASSERT_TRUE(empty.has_value()) << empty.error().message;
+    EXPECT_TRUE(empty->empty());
+    ASSERT_TRUE(store->save_idp_registration(full).has_value());
+    ASSERT_TRUE(store->save_idp_registration(bare).has_value());
+  }
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  auto all = store->idp_registrations();
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 2u);
+  expect_same_registration((*all)[0], bare);
+  IdpRegistration sorted = full;
+  sorted.asns = {*model::Asn::from_number(64496), *model::Asn::from_number(65551)};
+  expect_same_registration((*all)[1], sorted);
+}
+
+TEST_P(StoreContractTest, SavingAnIdpRegistrationAgainReplacesIt) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  IdpRegistration first = registration_of("https://idp.example/", "client-1", {64496});
+  first.client_secret = "old-secret";
+  ASSERT_TRUE(store->save_idp_registration(first).has_value());
+  IdpRegistration second = registration_of("https://idp.example/", "client-2", {64497, 64498});
+  second.created_at_ms = kNow + 1000;
+  ASSERT_TRUE(store->save_idp_registration(second).has_value());
+  auto all = store->idp_registrations();
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  expect_same_registration((*all)[0], second);  // the old secret is gone too
+}
+
+TEST_P(StoreContractTest, IncompleteIdpRegistrationsAreRefused) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  struct Row {
+    const char* field;
+    std::function<void(IdpRegistration&)> edit;
+  };
+  const Row rows[] = {
+      {"issuer", [](IdpRegistration& r) { r.issuer.clear(); }},
+      {"client_id", [](IdpRegistration& r) { r.client_id.clear(); }},
+      {"jwks_uri", [](IdpRegistration& r) { r.jwks_uri.clear(); }},
+      {"asns", [](IdpRegistration& r) { r.asns.clear(); }},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.field);
+    IdpRegistration r = registration_of("https://idp.example/", "client", {64496});
+    row.edit(r);
+    auto saved = store->save_idp_registration(r);
+    ASSERT_FALSE(saved.has_value());
+    EXPECT_EQ(saved.error().code, ErrorCode::invalid_value);
+    EXPECT_EQ(saved.error().field, row.field);
+  }
+  EXPECT_TRUE(store->idp_registrations()->empty());
+}
+
 }  // namespace
 }  // namespace peerapi::store::test

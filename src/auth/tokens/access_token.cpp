@@ -272,6 +272,16 @@ Result<Principal> principal_from(const boost::json::object& claims, const Issuer
   auto asns = granted_asns(claims, policy);
   if (!asns)
     return std::unexpected(asns.error());
+  if (policy.allowed_asns) {
+    std::erase_if(*asns, [&](model::Asn asn) {
+      return std::ranges::find(*policy.allowed_asns, asn) == policy.allowed_asns->end();
+    });
+    if (asns->empty()) {
+      return reject(claim_path(policy.asn_claim),
+                    "the token grants no network its issuer is attested for; this issuer may "
+                    "only act for the ASNs the operator attests it for");
+    }
+  }
   principal.asns = std::move(*asns);
   return principal;
 }
@@ -316,29 +326,60 @@ Result<void> check_issuer_policies(std::span<const IssuerPolicy> issuers) {
 
 AccessTokenValidator::AccessTokenValidator(std::vector<IssuerPolicy> issuers,
                                            const util::Clock& clock, CacheOptions cache)
-    : issuers_(std::move(issuers)),
+    : issuers_(make_list(std::move(issuers), 0)),
       clock_(clock),
       cache_ttl_ms_(std::clamp<std::int64_t>(cache.max_ttl_ms, 0, kMaxCacheTtlMs)),
-      cache_(cache) {
-  for (const IssuerPolicy& policy : issuers_)
-    max_token_bytes_ = std::max(max_token_bytes_, policy.max_token_bytes);
+      cache_(cache) {}
+
+std::shared_ptr<const AccessTokenValidator::IssuerList> AccessTokenValidator::make_list(
+    std::vector<IssuerPolicy> policies, std::uint64_t generation) {
+  auto list = std::make_shared<IssuerList>();
+  list->policies = std::move(policies);
+  list->generation = generation;
+  for (const IssuerPolicy& policy : list->policies)
+    list->max_token_bytes = std::max(list->max_token_bytes, policy.max_token_bytes);
+  if (list->policies.empty())
+    list->max_token_bytes = IssuerPolicy{}.max_token_bytes;
+  return list;
+}
+
+void AccessTokenValidator::add_issuer(IssuerPolicy policy) {
+  const std::lock_guard lock(writer_);
+  const std::shared_ptr<const IssuerList> current = issuers_.load();
+  std::vector<IssuerPolicy> next = current->policies;
+  const auto same =
+      std::ranges::find_if(next, [&](const IssuerPolicy& p) { return p.issuer == policy.issuer; });
+  if (same != next.end())
+    *same = std::move(policy);
+  else
+    next.push_back(std::move(policy));
+  issuers_.store(make_list(std::move(next), current->generation + 1));
+}
+
+std::vector<std::string> AccessTokenValidator::issuers() const {
+  std::vector<std::string> names;
+  for (const IssuerPolicy& policy : issuers_.load()->policies)
+    names.push_back(policy.issuer);
+  return names;
 }
 
 Result<ValidatedToken> AccessTokenValidator::validate(std::string_view token) {
+  const std::shared_ptr<const IssuerList> issuers = issuers_.load();
   if (token.empty())
     return reject("token", "the access token is empty");
-  if (token.size() > max_token_bytes_) {
+  if (token.size() > issuers->max_token_bytes) {
     return reject("token", "the access token has " + std::to_string(token.size()) +
-                               " octets, above the limit of " + std::to_string(max_token_bytes_));
+                               " octets, above the limit of " +
+                               std::to_string(issuers->max_token_bytes));
   }
   const std::int64_t now_ms = clock_.now_ms();
   const std::string digest = util::sha256(token);
   const auto key = VerifiedTokenCache::digest_from(digest);
   if (key) {
-    if (auto hit = cache_.find(*key, now_ms))
+    if (auto hit = cache_.find(*key, now_ms); hit && hit->issuer_generation == issuers->generation)
       return *hit;
   }
-  auto validated = validate_uncached(token, util::base64url_encode(digest), now_ms);
+  auto validated = validate_uncached(*issuers, token, util::base64url_encode(digest), now_ms);
   if (validated && key && cache_ttl_ms_ > 0) {
     const std::int64_t valid_until = std::min(validated->expires_at_ms, now_ms + cache_ttl_ms_);
     if (valid_until > now_ms) {
@@ -348,11 +389,12 @@ Result<ValidatedToken> AccessTokenValidator::validate(std::string_view token) {
   return validated;
 }
 
-Result<ValidatedToken> AccessTokenValidator::validate_uncached(std::string_view token,
+Result<ValidatedToken> AccessTokenValidator::validate_uncached(const IssuerList& issuers,
+                                                               std::string_view token,
                                                                std::string token_hash,
                                                                std::int64_t now_ms) const {
   jose::JwsLimits limits;
-  limits.max_token_bytes = max_token_bytes_;
+  limits.max_token_bytes = issuers.max_token_bytes;
   limits.payload_format = jose::PayloadFormat::json_object;
   auto parsed = jose::CompactJws::parse(token, limits);
   if (!parsed)
@@ -365,10 +407,10 @@ Result<ValidatedToken> AccessTokenValidator::validate_uncached(std::string_view 
     return reject("token.iss", "the token has no \"iss\" (RFC 9068 section 2.2)");
   if (!iss->is_string())
     return reject("token.iss", "must be a string");
-  const auto policy = std::ranges::find_if(issuers_, [&](const IssuerPolicy& p) {
+  const auto policy = std::ranges::find_if(issuers.policies, [&](const IssuerPolicy& p) {
     return p.issuer == std::string_view(iss->get_string());
   });
-  if (policy == issuers_.end())
+  if (policy == issuers.policies.end())
     return reject("token.iss", "the token's issuer is not trusted by this server");
   if (token.size() > policy->max_token_bytes) {
     return reject("token", "the access token has " + std::to_string(token.size()) +
@@ -425,7 +467,8 @@ Result<ValidatedToken> AccessTokenValidator::validate_uncached(std::string_view 
   if (!jkt)
     return std::unexpected(jkt.error());
 
-  return ValidatedToken{std::move(*principal), std::move(*jkt), *expires, std::move(token_hash)};
+  return ValidatedToken{std::move(*principal), std::move(*jkt), *expires, std::move(token_hash),
+                        issuers.generation};
 }
 
 }  // namespace peerapi::auth

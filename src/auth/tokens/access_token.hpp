@@ -4,10 +4,12 @@
 // audience; bounded size and lifetime. The result is the caller's Principal.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +20,7 @@
 #include "auth/principal.hpp"
 #include "auth/tokens/key_source.hpp"
 #include "auth/tokens/token_cache.hpp"
+#include "model/asn.hpp"
 #include "model/error.hpp"
 #include "util/clock.hpp"
 
@@ -54,6 +57,11 @@ struct IssuerPolicy {
   std::size_t max_token_bytes = 8192;
   /// The issuer's verification keys; may be called from several threads at once.
   std::shared_ptr<KeySource> keys;
+  /// When set, the only networks this issuer may grant: the token's ASNs are intersected with
+  /// this list, and a token granting none of them is refused (an IdP registered through
+  /// POST /oauth/client_register speaks only for the ASNs it is attested for, draft section
+  /// "OAuth with RPKI Attested OAuth"). Unset: every ASN the token names.
+  std::optional<std::vector<model::Asn>> allowed_asns;
 };
 
 /// A token that passed every check.
@@ -68,6 +76,9 @@ struct ValidatedToken {
   std::int64_t expires_at_ms = 0;
   /// access_token_hash(token): compares directly with a DPoP proof's "ath" (RFC 9449 4.2).
   std::string token_hash;
+  /// The validator's issuer-list generation this result was computed under; a cached result of
+  /// an older generation is not reused (see AccessTokenValidator::add_issuer).
+  std::uint64_t issuer_generation = 0;
 };
 
 /// base64url(SHA-256(ASCII(token))) without padding, the "ath" value of RFC 9449 section 4.2.
@@ -119,16 +130,34 @@ class AccessTokenValidator {
   /// validated in full again.
   Result<ValidatedToken> validate(std::string_view token);
 
+  /// Adds `policy`, or replaces the issuer with the same `issuer` string; thread-safe, and
+  /// validate() calls running meanwhile finish with the list they started with. Tokens verified
+  /// before are validated in full again on their next use (a replaced issuer's cached results,
+  /// with its old audience or ASNs, are never served). `policy` should pass
+  /// check_issuer_policies on its own; one without a key source refuses all of its tokens.
+  void add_issuer(IssuerPolicy policy);
+
+  /// The issuer strings currently trusted, in the order they were added.
+  [[nodiscard]] std::vector<std::string> issuers() const;
+
   /// Entries in the verified-token cache (0 when it is off).
   [[nodiscard]] std::size_t cached_tokens() const { return cache_.size(); }
 
  private:
-  Result<ValidatedToken> validate_uncached(std::string_view token, std::string token_hash,
-                                           std::int64_t now_ms) const;
+  /// An immutable issuer list: validate() takes one snapshot and keeps it for the whole call.
+  struct IssuerList {
+    std::vector<IssuerPolicy> policies;
+    std::size_t max_token_bytes = 0;  // the largest policy limit (the default when empty)
+    std::uint64_t generation = 0;     // bumped by every add_issuer
+  };
+  static std::shared_ptr<const IssuerList> make_list(std::vector<IssuerPolicy> policies,
+                                                     std::uint64_t generation);
+  Result<ValidatedToken> validate_uncached(const IssuerList& issuers, std::string_view token,
+                                           std::string token_hash, std::int64_t now_ms) const;
 
-  std::vector<IssuerPolicy> issuers_;
+  std::atomic<std::shared_ptr<const IssuerList>> issuers_;
+  std::mutex writer_;  // serialises add_issuer's read-modify-write of issuers_
   const util::Clock& clock_;
-  std::size_t max_token_bytes_ = 0;
   std::int64_t cache_ttl_ms_ = 0;
   VerifiedTokenCache cache_;
 };

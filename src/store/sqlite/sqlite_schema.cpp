@@ -81,9 +81,25 @@ CREATE TABLE one_time_values (
 CREATE INDEX one_time_values_by_expiry ON one_time_values (expires_at);
 )sql";
 
+// OAuth client registrations at attested IdPs (POST /oauth/client_register), one per issuer.
+// asns: the attested ASN numbers, ascending, separated by single spaces. client_secret is a
+// secret like session_secret (the file is mode 0600).
+constexpr std::string_view kIdpRegistrations = R"sql(
+CREATE TABLE idp_registrations (
+  issuer                   TEXT    PRIMARY KEY,
+  client_id                TEXT    NOT NULL,
+  client_secret            TEXT,
+  client_secret_expires_at INTEGER,
+  asns                     TEXT    NOT NULL,
+  jwks_uri                 TEXT    NOT NULL,
+  created_at               INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "one-time values for replay protection", kOneTimeValues},
+    Migration{3, "OAuth client registrations at attested IdPs", kIdpRegistrations},
 };
 
 // Unix milliseconds from SQLite's clock: applied_at is bookkeeping for operators, not data.

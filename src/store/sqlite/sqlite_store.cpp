@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <initializer_list>
@@ -82,6 +83,17 @@ constexpr std::string_view kSelectHistory =
     "WHERE session_id = ?1 ORDER BY id";
 
 constexpr std::string_view kSelectSecret = "SELECT value FROM named_secrets WHERE name = ?1";
+
+constexpr std::string_view kUpsertIdpRegistration =
+    "INSERT INTO idp_registrations (issuer, client_id, client_secret, client_secret_expires_at, "
+    "asns, jwks_uri, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (issuer) DO "
+    "UPDATE SET client_id = excluded.client_id, client_secret = excluded.client_secret, "
+    "client_secret_expires_at = excluded.client_secret_expires_at, asns = excluded.asns, "
+    "jwks_uri = excluded.jwks_uri, created_at = excluded.created_at";
+
+constexpr std::string_view kSelectIdpRegistrations =
+    "SELECT issuer, client_id, client_secret, client_secret_expires_at, asns, jwks_uri, "
+    "created_at FROM idp_registrations ORDER BY issuer";
 
 Result<void> prepare_all(sqlite3* db,
                          std::initializer_list<std::pair<Statement*, std::string>> statements) {
@@ -229,6 +241,60 @@ Result<model::Session> session_from_row(const StatementRun& row) {
   };
 }
 
+/// The asns column: ASN numbers, ascending, separated by single spaces.
+std::string asn_column(std::vector<model::Asn> asns) {
+  std::ranges::sort(asns);
+  std::string text;
+  for (const model::Asn& asn : asns) {
+    if (!text.empty())
+      text += ' ';
+    text += std::to_string(asn.value());
+  }
+  return text;
+}
+
+/// Rebuilds an IdpRegistration from a row of kSelectIdpRegistrations, validating every ASN.
+Result<IdpRegistration> idp_registration_from_row(const StatementRun& row) {
+  const std::string_view key = row.text(0);
+  auto bad = [&](const Error& cause) {
+    return std::unexpected(corrupt_row("idp_registrations", key, cause));
+  };
+  IdpRegistration out;
+  out.issuer = std::string(key);
+  out.client_id = std::string(row.text(1));
+  if (!row.is_null(2))
+    out.client_secret = std::string(row.text(2));
+  if (!row.is_null(3)) {
+    auto expires = stored_int(row, 3, "client_secret_expires_at");
+    if (!expires)
+      return bad(expires.error());
+    out.client_secret_expires_at = *expires;
+  }
+  const std::string_view asns = row.text(4);
+  std::size_t start = 0;
+  while (start < asns.size()) {
+    const std::size_t end = std::min(asns.find(' ', start), asns.size());
+    const std::string_view number = asns.substr(start, end - start);
+    std::int64_t value = -1;
+    const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc{} || ptr != number.data() + number.size())
+      return bad(Error{ErrorCode::invalid_asn, "asns", "not a list of ASN numbers"});
+    auto asn = model::Asn::from_number(value, "asns");
+    if (!asn)
+      return bad(asn.error());
+    out.asns.push_back(*asn);
+    start = end + 1;
+  }
+  if (out.asns.empty())
+    return bad(Error{ErrorCode::missing_field, "asns", "no ASN"});
+  out.jwks_uri = std::string(row.text(5));
+  auto created = stored_int(row, 6, "created_at");
+  if (!created)
+    return bad(created.error());
+  out.created_at_ms = *created;
+  return out;
+}
+
 Result<HistoryEntry> history_from_row(const StatementRun& row) {
   const std::string_view key = row.text(0);
   auto bad = [&](const Error& cause) {
@@ -330,6 +396,7 @@ struct ReadStatements {
   Statement history;
   Statement count_sessions;
   Statement select_secret;
+  Statement select_idp_registrations;
   Statement ping;
 };
 
@@ -357,6 +424,7 @@ struct WriteStatements {
   Statement forget_expired_value;
   Statement remember_value;
   Statement purge_expired_values;
+  Statement upsert_idp_registration;
 };
 
 struct WriteConnection {
@@ -409,6 +477,7 @@ Result<std::unique_ptr<ReadConnection>> open_reader(const std::string& file,
               {&s.history, std::string(kSelectHistory)},
               {&s.count_sessions, "SELECT count(*) FROM sessions"},
               {&s.select_secret, std::string(kSelectSecret)},
+              {&s.select_idp_registrations, std::string(kSelectIdpRegistrations)},
               {&s.ping, "SELECT count(*) FROM schema_migrations"},
           });
       !prepared) {
@@ -474,6 +543,7 @@ Result<std::unique_ptr<WriteConnection>> open_writer(const std::string& file,
                           {&s.purge_expired_values,
                            "DELETE FROM one_time_values WHERE key IN (SELECT key FROM "
                            "one_time_values WHERE expires_at <= ?1 ORDER BY expires_at LIMIT 256)"},
+                          {&s.upsert_idp_registration, std::string(kUpsertIdpRegistration)},
                       });
       !prepared) {
     return std::unexpected(prepared.error());
@@ -1044,6 +1114,53 @@ Result<bool> SqliteStore::remember_once(std::string_view key, std::int64_t expir
   if (auto written = write(work); !written)
     return std::unexpected(written.error());
   return first;
+}
+
+Result<void> SqliteStore::save_idp_registration(const IdpRegistration& registration) {
+  if (registration.issuer.empty())
+    return fail(ErrorCode::invalid_value, "issuer", "a registration needs its issuer");
+  if (registration.client_id.empty())
+    return fail(ErrorCode::invalid_value, "client_id", "a registration needs its client_id");
+  if (registration.jwks_uri.empty())
+    return fail(ErrorCode::invalid_value, "jwks_uri", "a registration needs the IdP's jwks_uri");
+  if (registration.asns.empty())
+    return fail(ErrorCode::invalid_value, "asns", "a registration needs at least one ASN");
+  const std::string asns = sqlite::asn_column(registration.asns);
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    StatementRun run(writer.statements.upsert_idp_registration);
+    run.bind(1, registration.issuer).bind(2, registration.client_id);
+    if (registration.client_secret)
+      run.bind(3, *registration.client_secret);
+    else
+      run.bind_null(3);
+    if (registration.client_secret_expires_at)
+      run.bind(4, *registration.client_secret_expires_at);
+    else
+      run.bind_null(4);
+    run.bind(5, asns).bind(6, registration.jwks_uri).bind(7, registration.created_at_ms);
+    return run.run_to_done("cannot store the IdP registration");
+  };
+  return write(work);
+}
+
+Result<std::vector<IdpRegistration>> SqliteStore::idp_registrations() {
+  std::vector<IdpRegistration> out;
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.select_idp_registrations);
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      break;
+    if (rc != SQLITE_ROW) {
+      return std::unexpected(
+          sqlite::sqlite_error(reader->db.get(), "cannot read IdP registrations"));
+    }
+    auto registration = sqlite::idp_registration_from_row(run);
+    if (!registration)
+      return std::unexpected(registration.error());
+    out.push_back(std::move(*registration));
+  }
+  return out;
 }
 
 Result<std::int64_t> SqliteStore::count_sessions() {
