@@ -20,6 +20,17 @@ Result<bool> StoreReplayCache::first_use(std::string_view scope, std::string_vie
   return store_.remember_once(key, expires_at_ms, now_ms);
 }
 
+Result<bool> StoreReplayCache::first_use_all(std::span<const auth::OneTimeValue> values,
+                                             std::int64_t now_ms) {
+  if (values.empty())
+    return true;
+  std::vector<store::OneTimeKey> keys;
+  keys.reserve(values.size());
+  for (const auth::OneTimeValue& value : values)
+    keys.push_back(store::OneTimeKey{value.scope + ":" + value.id, value.expires_at_ms});
+  return store_.remember_all_once(keys, now_ms);
+}
+
 std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection& outbound) {
   net::HttpClientOptions options;
   options.policy.http_hosts = outbound.http_hosts;

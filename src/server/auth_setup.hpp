@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "auth/registration/idp_registration.hpp"
@@ -22,6 +23,9 @@ class StoreReplayCache final : public auth::ReplayCache {
   explicit StoreReplayCache(store::Store& store) : store_(store) {}
   Result<bool> first_use(std::string_view scope, std::string_view id, std::int64_t expires_at_ms,
                          std::int64_t now_ms) override;
+  /// One store transaction for all of a request's values.
+  Result<bool> first_use_all(std::span<const auth::OneTimeValue> values,
+                             std::int64_t now_ms) override;
 
  private:
   store::Store& store_;

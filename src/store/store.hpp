@@ -76,6 +76,11 @@ struct IdpRegistration {
   std::int64_t created_at_ms = 0;
 };
 
+struct OneTimeKey {
+  std::string key;
+  std::int64_t expires_at_ms = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -128,6 +133,10 @@ class Store {
   /// processes and replicas sharing the store. Expired values are purged as a side effect.
   virtual Result<bool> remember_once(std::string_view key, std::int64_t expires_at_ms,
                                      std::int64_t now_ms) = 0;
+  /// remember_once for several keys in one transaction (one request's DPoP jti and signature
+  /// nonce): true when none was recorded before. Every key is recorded either way, so a value
+  /// of a refused request stays spent.
+  virtual Result<bool> remember_all_once(std::span<const OneTimeKey> keys, std::int64_t now_ms) = 0;
 
   /// Stores `registration`, replacing the one with the same issuer (upsert). invalid_value at
   /// "issuer", "client_id", "jwks_uri" or "asns" when one is empty.

@@ -543,6 +543,20 @@ TEST_P(StoreContractTest, OneTimeValuesAreAcceptedOnceUntilTheyExpire) {
   EXPECT_FALSE(*store->remember_once("dpop:jti-1", 5'000, 3'000));
 }
 
+TEST_P(StoreContractTest, SeveralOneTimeValuesAreSpentTogether) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  const std::vector<OneTimeKey> request{{"dpop:a", 10'000}, {"httpsig:b", 10'000}};
+  EXPECT_TRUE(*store->remember_all_once(request, 0));
+  EXPECT_FALSE(*store->remember_all_once(request, 1));
+  const std::vector<OneTimeKey> one_reused{{"dpop:c", 10'000}, {"httpsig:b", 10'000}};
+  EXPECT_FALSE(*store->remember_all_once(one_reused, 2)) << "one replayed value refuses all";
+  EXPECT_FALSE(*store->remember_once("dpop:c", 10'000, 3)) << "the fresh one was spent too";
+  EXPECT_TRUE(*store->remember_all_once({}, 4));
+  const std::vector<OneTimeKey> bad{{"", 1}};
+  EXPECT_EQ(store->remember_all_once(bad, 5).error().code, ErrorCode::invalid_value);
+}
+
 TEST_P(StoreContractTest, ConcurrentUsesOfOneValueHaveExactlyOneWinner) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);

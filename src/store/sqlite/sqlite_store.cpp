@@ -1088,23 +1088,30 @@ Result<std::string> SqliteStore::named_secret(const std::string& name, std::size
 
 Result<bool> SqliteStore::remember_once(std::string_view key, std::int64_t expires_at_ms,
                                         std::int64_t now_ms) {
-  if (key.empty())
-    return fail(ErrorCode::invalid_value, "key", "a one-time value needs a key");
-  bool first = false;
+  const OneTimeKey one{std::string(key), expires_at_ms};
+  return remember_all_once(std::span(&one, 1), now_ms);
+}
+
+Result<bool> SqliteStore::remember_all_once(std::span<const OneTimeKey> keys, std::int64_t now_ms) {
+  for (const OneTimeKey& k : keys) {
+    if (k.key.empty())
+      return fail(ErrorCode::invalid_value, "key", "a one-time value needs a key");
+  }
+  bool all_fresh = true;
   const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
     sqlite::WriteStatements& s = writer.statements;
-    {
-      StatementRun run(s.forget_expired_value);
-      run.bind(1, key).bind(2, now_ms);
-      if (auto done = run.run_to_done("cannot expire a one-time value"); !done)
-        return done;
-    }
-    {
+    for (const OneTimeKey& k : keys) {
+      {
+        StatementRun run(s.forget_expired_value);
+        run.bind(1, k.key).bind(2, now_ms);
+        if (auto done = run.run_to_done("cannot expire a one-time value"); !done)
+          return done;
+      }
       StatementRun run(s.remember_value);
-      run.bind(1, key).bind(2, expires_at_ms);
+      run.bind(1, k.key).bind(2, k.expires_at_ms);
       if (auto done = run.run_to_done("cannot record a one-time value"); !done)
         return done;
-      first = sqlite3_changes(writer.db.get()) == 1;
+      all_fresh = all_fresh && sqlite3_changes(writer.db.get()) == 1;
     }
     // Bounded clean-up riding on each write keeps the table at about the live values.
     StatementRun purge(s.purge_expired_values);
@@ -1113,7 +1120,7 @@ Result<bool> SqliteStore::remember_once(std::string_view key, std::int64_t expir
   };
   if (auto written = write(work); !written)
     return std::unexpected(written.error());
-  return first;
+  return all_fresh;
 }
 
 Result<void> SqliteStore::save_idp_registration(const IdpRegistration& registration) {

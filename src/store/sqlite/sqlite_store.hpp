@@ -89,6 +89,7 @@ class SqliteStore final : public Store {
   Result<std::string> named_secret(const std::string& name, std::size_t size) override;
   Result<bool> remember_once(std::string_view key, std::int64_t expires_at_ms,
                              std::int64_t now_ms) override;
+  Result<bool> remember_all_once(std::span<const OneTimeKey> keys, std::int64_t now_ms) override;
   Result<void> save_idp_registration(const IdpRegistration& registration) override;
   Result<std::vector<IdpRegistration>> idp_registrations() override;
   /// Every stored session, whatever its status.
