@@ -21,7 +21,10 @@ int check_config(const std::string& file) {
   }
   std::cout << file << ": OK (" << config->network.asns.size() << " ASN(s), "
             << config->server.listen.size() << " listen address(es), "
-            << config->auth.static_tokens.size() << " static token(s))\n";
+            << config->auth.issuers.size() << " token issuer(s), "
+            << config->auth.static_tokens.size() << " static token(s)"
+            << (config->auth.require_dpop ? ", DPoP required" : "")
+            << (config->auth.require_signatures ? ", signatures required" : "") << ")\n";
   return 0;
 }
 
