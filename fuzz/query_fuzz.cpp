@@ -8,8 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "auth/authenticator.hpp"
+#include "auth/request_authenticator.hpp"
 #include "server/api_service.hpp"
+#include "server/auth_setup.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace {
@@ -20,7 +21,9 @@ struct World {
   peerapi::config::Config config;
   std::unique_ptr<peerapi::store::SqliteStore> store;
   std::unique_ptr<peerapi::server::SnapshotHolder> snapshot;
-  std::unique_ptr<peerapi::auth::StaticTokenAuthenticator> authenticator;
+  std::unique_ptr<peerapi::net::HttpClient> client;
+  std::unique_ptr<peerapi::server::StoreReplayCache> replay;
+  std::unique_ptr<peerapi::auth::RequestAuthenticator> authenticator;
   std::unique_ptr<peerapi::server::ApiService> api;
 
   World() {
@@ -44,8 +47,12 @@ struct World {
     store = std::move(*opened);
     snapshot = std::make_unique<peerapi::server::SnapshotHolder>(
         peerapi::sources::peeringdb::load_snapshot_dir(config.peeringdb.snapshot_dir)->first);
-    authenticator =
-        std::make_unique<peerapi::auth::StaticTokenAuthenticator>(config.auth.static_tokens);
+    client = peerapi::server::make_http_client(config.outbound);
+    replay = std::make_unique<peerapi::server::StoreReplayCache>(*store);
+    auto built = peerapi::server::build_authenticator(config, *store, *client, *replay, clock);
+    if (!built)
+      std::abort();
+    authenticator = std::move(*built);
     api = std::make_unique<peerapi::server::ApiService>(
         peerapi::server::ApiDependencies{.config = config,
                                          .store = *store,
@@ -72,8 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   request.method = kMethods[data[0] % 5];
   request.target = "/" + input.substr(0, newline);
   request.body = newline == std::string::npos ? "" : input.substr(newline + 1);
-  request.authorization = (data[0] & 0x80) ? "" : "Bearer dev-token-64501";
-  request.content_type = "application/json";
+  if ((data[0] & 0x80) == 0)
+    request.fields.emplace_back("Authorization", "Bearer dev-token-64501");
+  request.fields.emplace_back("Content-Type", "application/json");
   auto response = world.api->handle(request);
   if (response.status >= 500 && response.status != 503)
     std::abort();

@@ -1,5 +1,6 @@
 #include "auth/authenticator.hpp"
 
+#include "util/ascii.hpp"
 #include "util/crypto.hpp"
 
 namespace peerapi::auth {
@@ -10,15 +11,10 @@ bool is_b64token_char(char c) {
          c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
-bool starts_with_scheme(std::string_view header, std::string_view lowercase_scheme) {
-  if (header.size() <= lowercase_scheme.size() || header[lowercase_scheme.size()] != ' ')
-    return false;
-  for (std::size_t i = 0; i < lowercase_scheme.size(); ++i) {
-    const char c = header[i];
-    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) != lowercase_scheme[i])
-      return false;
-  }
-  return true;
+/// "<scheme> " at the start of `header`; scheme names are case-insensitive (RFC 9110 11.1).
+bool starts_with_scheme(std::string_view header, std::string_view scheme) {
+  return header.size() > scheme.size() && header[scheme.size()] == ' ' &&
+         util::iequals(header.substr(0, scheme.size()), scheme);
 }
 }  // namespace
 
@@ -55,17 +51,6 @@ std::expected<Credentials, AuthError> parse_authorization(std::string_view autho
   return credentials;
 }
 
-std::expected<std::string_view, AuthError> bearer_token(std::string_view authorization) {
-  auto credentials = parse_authorization(authorization);
-  if (!credentials)
-    return std::unexpected(credentials.error());
-  if (credentials->scheme != Credentials::Scheme::bearer) {
-    return std::unexpected(
-        AuthError{AuthFailure::no_credentials, "Authorization must use the Bearer scheme"});
-  }
-  return credentials->token;
-}
-
 StaticTokens::StaticTokens(const std::vector<config::StaticToken>& tokens) {
   for (const auto& t : tokens) {
     by_digest_.emplace(
@@ -77,16 +62,6 @@ StaticTokens::StaticTokens(const std::vector<config::StaticToken>& tokens) {
 const Principal* StaticTokens::find(std::string_view token) const {
   auto it = by_digest_.find(util::sha256(token));
   return it == by_digest_.end() ? nullptr : &it->second;
-}
-
-std::expected<Principal, AuthError> StaticTokenAuthenticator::authenticate(
-    const RequestView& request) {
-  auto token = bearer_token(request.authorization);
-  if (!token)
-    return std::unexpected(token.error());
-  if (const Principal* principal = tokens_.find(*token))
-    return *principal;
-  return std::unexpected(AuthError{AuthFailure::invalid_token, "the access token is not valid"});
 }
 
 }  // namespace peerapi::auth

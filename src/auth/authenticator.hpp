@@ -66,17 +66,6 @@ class StaticTokens {
   std::unordered_map<std::string, Principal> by_digest_;
 };
 
-/// Only static bearer tokens (tests and the simplest development setup).
-class StaticTokenAuthenticator final : public Authenticator {
- public:
-  explicit StaticTokenAuthenticator(const std::vector<config::StaticToken>& tokens)
-      : tokens_(tokens) {}
-  std::expected<Principal, AuthError> authenticate(const RequestView& request) override;
-
- private:
-  StaticTokens tokens_;
-};
-
 /// The scheme and token of an Authorization header: "Bearer <token>" (RFC 6750 section 2.1) or
 /// "DPoP <token>" (RFC 9449 section 7.1); scheme names are case-insensitive, the token has
 /// b64token syntax.
@@ -85,8 +74,5 @@ struct Credentials {
   std::string_view token;
 };
 std::expected<Credentials, AuthError> parse_authorization(std::string_view authorization);
-
-/// The bearer token of an "Authorization: Bearer <token>" header.
-std::expected<std::string_view, AuthError> bearer_token(std::string_view authorization);
 
 }  // namespace peerapi::auth

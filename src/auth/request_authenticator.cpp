@@ -5,6 +5,7 @@
 #include "auth/dpop/proof.hpp"
 #include "auth/httpsig/message_signature.hpp"
 #include "auth/request_signer.hpp"
+#include "util/ascii.hpp"
 
 namespace peerapi::auth {
 
@@ -90,9 +91,7 @@ std::expected<Principal, AuthError> RequestAuthenticator::authenticate(const Req
   std::vector<std::string_view> proofs;
   if (request.fields != nullptr) {
     for (const auto& [name, value] : *request.fields) {
-      if (name.size() == 4 && std::equal(name.begin(), name.end(), "dpop", [](char a, char b) {
-            return (a >= 'A' && a <= 'Z' ? static_cast<char>(a + 32) : a) == b;
-          }))
+      if (util::iequals(name, "DPoP"))
         proofs.push_back(value);
     }
   }

@@ -2,19 +2,9 @@
 
 #include <algorithm>
 
-namespace peerapi::model {
+#include "util/ascii.hpp"
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
+namespace peerapi::model {
 
 Result<Uuid> Uuid::parse(std::string_view text, std::string_view field) {
   auto bad = [&] {
@@ -33,8 +23,8 @@ Result<Uuid> Uuid::parse(std::string_view text, std::string_view field) {
       ++i;
       continue;
     }
-    const int hi = hex_value(text[i]);
-    const int lo = hex_value(text[i + 1]);
+    const int hi = util::hex_digit_value(text[i]);
+    const int lo = util::hex_digit_value(text[i + 1]);
     if (hi < 0 || lo < 0)
       return bad();
     bytes[out++] = static_cast<std::uint8_t>(hi * 16 + lo);

@@ -206,7 +206,7 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
   const auth::RequestView view{.method = request.method,
                                .target = request.target,
                                .origin = deps_.public_origin,
-                               .authorization = request.authorization,
+                               .authorization = request.header("Authorization"),
                                .body = request.body,
                                .fields = &request.fields};
   auto principal = deps_.authenticator.authenticate(view);
@@ -318,7 +318,7 @@ HttpResponse ApiService::readiness() {
 
 HttpResponse ApiService::create_sessions(const HttpRequest& request,
                                          const auth::Principal& principal) {
-  if (!is_json_content_type(request.content_type)) {
+  if (!is_json_content_type(request.header("Content-Type"))) {
     return error_response(415, Error{ErrorCode::unsupported_media_type, "Content-Type",
                                      "the body must be sent as Content-Type: application/json"});
   }
@@ -546,7 +546,7 @@ HttpResponse ApiService::delete_session(const std::string& id, const auth::Princ
 
 HttpResponse ApiService::delete_sessions(const HttpRequest& request,
                                          const auth::Principal& principal) {
-  if (!is_json_content_type(request.content_type)) {
+  if (!is_json_content_type(request.header("Content-Type"))) {
     return error_response(415, Error{ErrorCode::unsupported_media_type, "Content-Type",
                                      "the body must be sent as Content-Type: application/json"});
   }

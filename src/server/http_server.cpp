@@ -170,8 +170,6 @@ struct HttpServer::Impl {
       HttpRequest request;
       request.method = std::string(beast_request.method_string());
       request.target = std::string(beast_request.target());
-      request.authorization = std::string(beast_request[http::field::authorization]);
-      request.content_type = std::string(beast_request[http::field::content_type]);
       request.body = std::move(beast_request.body());
       request.fields.reserve(8);
       for (const auto& field : beast_request)

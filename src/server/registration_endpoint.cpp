@@ -122,7 +122,7 @@ class InFlight {
 }  // namespace
 
 HttpResponse handle_client_register(const HttpRequest& request, RegistrationDeps& deps) {
-  if (!is_json_content_type(request.content_type))
+  if (!is_json_content_type(request.header("Content-Type")))
     return unsupported_media_type();
   auto idp_base = decode_body(request.body);
   if (!idp_base)

@@ -9,6 +9,7 @@
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
 #include "server/api_service.hpp"
+#include "server/auth_setup.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/test_support.hpp"
 #include "util/clock.hpp"
@@ -42,11 +43,14 @@ class ApiFixture {
       : config_(*config::parse_config(example_config_text(dir_.path(), mode))),
         store_(std::move(*store::SqliteStore::open(config_.store.sqlite, random_))),
         snapshot_(sources::peeringdb::load_snapshot_dir(config_.peeringdb.snapshot_dir)->first),
-        authenticator_(config_.auth.static_tokens),
+        client_(server::make_http_client(config_.outbound)),
+        replay_(*store_),
+        authenticator_(
+            std::move(*server::build_authenticator(config_, *store_, *client_, replay_, clock_))),
         api_(server::ApiDependencies{.config = config_,
                                      .store = *store_,
                                      .peeringdb = snapshot_,
-                                     .authenticator = authenticator_,
+                                     .authenticator = *authenticator_,
                                      .clock = clock_,
                                      .random = random_,
                                      .pagination_key = "test-pagination-key",
@@ -59,8 +63,10 @@ class ApiFixture {
     request.method = std::move(method);
     request.target = std::move(target);
     request.body = std::move(body);
-    request.authorization = std::move(authorization);
-    request.content_type = std::move(content_type);
+    if (!authorization.empty())
+      request.fields.emplace_back("Authorization", std::move(authorization));
+    if (!content_type.empty())
+      request.fields.emplace_back("Content-Type", std::move(content_type));
     return api_.handle(request);
   }
 
@@ -78,7 +84,9 @@ class ApiFixture {
   config::Config config_;
   std::unique_ptr<store::SqliteStore> store_;
   server::SnapshotHolder snapshot_;
-  auth::StaticTokenAuthenticator authenticator_;
+  std::unique_ptr<net::HttpClient> client_;
+  server::StoreReplayCache replay_;
+  std::unique_ptr<auth::RequestAuthenticator> authenticator_;
   server::ApiService api_;
 };
 

@@ -93,17 +93,13 @@ class AuthChain {
     request.method = std::move(method);
     request.target = std::move(target);
     request.body = std::move(body);
-    request.content_type = "application/json";
     request.fields.emplace_back("Content-Type", "application/json");
     auth::OutgoingRequest outgoing{request.method, std::string(kOrigin) + request.target,
                                    request.body, request.fields};
     auto headers = signer.headers_for(outgoing, access_token, options);
     EXPECT_TRUE(headers.has_value()) << headers.error().message;
-    for (auto& [name, value] : *headers) {
-      if (name == "Authorization")
-        request.authorization = value;
+    for (auto& [name, value] : *headers)
       request.fields.emplace_back(name, value);
-    }
     return request;
   }
 
@@ -113,9 +109,8 @@ class AuthChain {
     request.method = std::move(method);
     request.target = std::move(target);
     request.body = std::move(body);
-    request.content_type = "application/json";
-    request.authorization = "Bearer " + access_token;
-    request.fields.emplace_back("Authorization", request.authorization);
+    request.fields.emplace_back("Content-Type", "application/json");
+    request.fields.emplace_back("Authorization", "Bearer " + access_token);
     return api_->handle(request);
   }
 

@@ -77,7 +77,8 @@ class Registration {
     request.method = std::move(method);
     request.target = "/oauth/client_register";
     request.body = std::move(body);
-    request.content_type = std::move(content_type);
+    if (!content_type.empty())
+      request.fields.emplace_back("Content-Type", std::move(content_type));
     return api_->handle(request);
   }
 
@@ -98,8 +99,7 @@ class Registration {
     server::HttpRequest request;
     request.method = "GET";
     request.target = "/sessions?asn=" + std::to_string(as);
-    request.authorization = "Bearer " + access_token;
-    request.fields.emplace_back("Authorization", request.authorization);
+    request.fields.emplace_back("Authorization", "Bearer " + access_token);
     return api_->handle(request);
   }
 

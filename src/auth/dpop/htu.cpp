@@ -6,29 +6,17 @@
 
 #include <cstddef>
 
+#include "util/ascii.hpp"
+
 namespace peerapi::auth::dpop {
 namespace {
 
 constexpr char kHexUpper[] = "0123456789ABCDEF";
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 3986 section 2.3.
 bool is_unreserved(unsigned char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
-}
-
-char to_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 // RFC 3986 sections 6.2.2.1 and 6.2.2.2: triplets in uppercase hex, unreserved octets decoded;
@@ -37,13 +25,13 @@ void append_normalized(std::string& out, std::string_view encoded, bool lowercas
   for (std::size_t i = 0; i < encoded.size(); ++i) {
     const char c = encoded[i];
     if (c == '%' && i + 2 < encoded.size()) {
-      const int high = hex_value(encoded[i + 1]);
-      const int low = hex_value(encoded[i + 2]);
+      const int high = util::hex_digit_value(encoded[i + 1]);
+      const int low = util::hex_digit_value(encoded[i + 2]);
       if (high >= 0 && low >= 0) {
         const auto octet = static_cast<unsigned char>(high * 16 + low);
         if (is_unreserved(octet)) {
           const char decoded = static_cast<char>(octet);
-          out += lowercase ? to_lower(decoded) : decoded;
+          out += lowercase ? util::ascii_lower(decoded) : decoded;
         } else {
           out += '%';
           out += kHexUpper[high];
@@ -53,7 +41,7 @@ void append_normalized(std::string& out, std::string_view encoded, bool lowercas
         continue;
       }
     }
-    out += lowercase ? to_lower(c) : c;
+    out += lowercase ? util::ascii_lower(c) : c;
   }
 }
 

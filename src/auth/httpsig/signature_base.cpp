@@ -11,21 +11,15 @@
 #include <utility>
 #include <variant>
 
+#include "util/ascii.hpp"
 #include "util/crypto.hpp"
 
 namespace peerapi::auth::httpsig {
 
 namespace {
 
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
+using util::ascii_lower;
+using util::iequals;
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -256,16 +250,6 @@ Result<TargetParts> origin_form(const HttpMessageView& message) {
   return parts;
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /// WHATWG URL section 5.1 "percent-decode" of a name or value after "+" became SP: "%" with
 /// two hex digits is one octet; a "%" without them stays as it is.
 std::string form_decode(std::string_view text) {
@@ -275,9 +259,10 @@ std::string form_decode(std::string_view text) {
     const char c = text[i];
     if (c == '+') {
       out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+    } else if (c == '%' && i + 2 < text.size() && util::hex_digit_value(text[i + 1]) >= 0 &&
+               util::hex_digit_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(util::hex_digit_value(text[i + 1]) * 16 +
+                               util::hex_digit_value(text[i + 2]));
       i += 2;
     } else {
       out += c;

@@ -10,6 +10,7 @@
 
 #include "auth/jose/jws.hpp"
 #include "model/asn.hpp"
+#include "util/ascii.hpp"
 #include "util/crypto.hpp"
 
 namespace peerapi::auth {
@@ -43,13 +44,6 @@ Error as_unauthenticated(const Error& error) {
                "malformed access token: " + error.message};
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    return lower(x) == lower(y);
-  });
-}
-
 /// RFC 7515 section 4.1.9: media types compare case-insensitively and "application/" may be
 /// omitted; RFC 9068 section 2.1 names "at+jwt", RFC 7519 section 5.1 "JWT".
 Result<void> check_typ(const jose::CompactJws& jws, IssuerPolicy::TypPolicy policy) {
@@ -63,9 +57,9 @@ Result<void> check_typ(const jose::CompactJws& jws, IssuerPolicy::TypPolicy poli
   }
   std::string_view typ = jws.typ();
   constexpr std::string_view kPrefix = "application/";
-  if (typ.size() > kPrefix.size() && iequals(typ.substr(0, kPrefix.size()), kPrefix))
+  if (typ.size() > kPrefix.size() && util::iequals(typ.substr(0, kPrefix.size()), kPrefix))
     typ.remove_prefix(kPrefix.size());
-  if (iequals(typ, "at+jwt") || (lenient && iequals(typ, "jwt")))
+  if (util::iequals(typ, "at+jwt") || (lenient && util::iequals(typ, "jwt")))
     return {};
   return reject("token.typ", lenient
                                  ? "\"typ\" must be \"at+jwt\" or \"JWT\" (RFC 9068 section 2.1)"
