@@ -112,6 +112,47 @@ struct BadConfig {
   std::string fragment;  // part of the message
 };
 
+/// The minimal file with `extra` added to its [server] table.
+std::string with_server(std::string_view extra) {
+  std::string text(kMinimal);
+  const std::string anchor = "listen = [\"127.0.0.1:8080\"]\n";
+  return text.insert(text.find(anchor) + anchor.size(), extra);
+}
+
+TEST(Config, ServerAndOutboundKeysAddedForAuthentication) {
+  auto config = parse_config(with_server("public_url = \"https://peering.example.net/\"\n"
+                                         "write_threads = 4\n") +
+                             "[outbound]\nallow_loopback = true\nhttp_hosts = [\"idp.lab\"]\n"
+                             "allowed_prefixes = [\"10.20.0.0/16\"]\ntimeout_ms = 2000\n");
+  ASSERT_TRUE(config.has_value()) << describe(config.error());
+  EXPECT_EQ(config->server.public_url, "https://peering.example.net") << "trailing / dropped";
+  EXPECT_EQ(config->server.write_threads, 4);
+  EXPECT_TRUE(config->outbound.allow_loopback);
+  EXPECT_EQ(config->outbound.http_hosts, std::vector<std::string>{"idp.lab"});
+  EXPECT_EQ(config->outbound.allowed_prefixes, std::vector<std::string>{"10.20.0.0/16"});
+  EXPECT_EQ(config->outbound.timeout_ms, 2000);
+}
+
+TEST(Config, BadServerKeysAreNamed) {
+  struct Row {
+    std::string extra, path, fragment;
+  };
+  for (const Row& row : std::vector<Row>{
+           {"public_url = \"peering.example.net\"\n", "server.public_url", "origin"},
+           {"public_url = \"https://peering.example.net/v1\"\n", "server.public_url", "origin"},
+           {"public_url = \"https://peering.example.net/?x=1\"\n", "server.public_url", "origin"},
+           {"public_url = \"ftp://peering.example.net\"\n", "server.public_url", "origin"},
+           {"write_threads = 0\n", "server.write_threads", "between"},
+           {"write_threads = \"4\"\n", "server.write_threads", "integer"}}) {
+    auto config = parse_config(with_server(row.extra), "peerapi.toml");
+    ASSERT_FALSE(config.has_value()) << row.extra;
+    ASSERT_EQ(config.error().size(), 1u) << describe(config.error());
+    EXPECT_EQ(config.error()[0].field, row.path) << row.extra;
+    EXPECT_NE(config.error()[0].message.find(row.fragment), std::string::npos)
+        << config.error()[0].message;
+  }
+}
+
 class BadConfigTest : public ::testing::TestWithParam<BadConfig> {};
 
 TEST_P(BadConfigTest, NamesTheKeyAndLine) {
@@ -195,7 +236,15 @@ INSTANTIATE_TEST_SUITE_P(
                   "auth.attested_idps[0].asns", "missing required key"},
         BadConfig{"attested idp reserved asn",
                   "[[auth.attested_idps]]\nissuer = \"https://idp.example.net\"\nasns = [23456]\n",
-                  "auth.attested_idps[0].asns[0]", "23456"}),
+                  "auth.attested_idps[0].asns[0]", "23456"},
+        BadConfig{"unknown outbound key", "[outbound]\nallow_loopbak = true\n",
+                  "outbound.allow_loopbak", "unknown key"},
+        BadConfig{"outbound prefix not CIDR", "[outbound]\nallowed_prefixes = [\"10.20.0.0\"]\n",
+                  "outbound.allowed_prefixes[0]", "CIDR"},
+        BadConfig{"outbound hosts not strings", "[outbound]\nhttp_hosts = [1]\n",
+                  "outbound.http_hosts[0]", "string"},
+        BadConfig{"outbound timeout too small", "[outbound]\ntimeout_ms = 1\n",
+                  "outbound.timeout_ms", "between"}),
     [](const ::testing::TestParamInfo<BadConfig>& row) {
       std::string name;
       for (char c : row.param.name)
