@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <mutex>
-
 #include "auth/dpop/nonce.hpp"
 #include "auth/tokens/discovery.hpp"
 #include "auth/tokens/jwks_source.hpp"
@@ -45,48 +43,6 @@ std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection&
 }
 
 namespace {
-
-/// Keys of an issuer configured with `discovery = true`: the JWKS URL comes from its RFC 8414 /
-/// OpenID metadata, discovered on first use (so an IdP that is down at start-up does not stop
-/// the server) and retried at most every 30 s after a failure.
-class DiscoveredKeySource final : public auth::KeySource {
- public:
-  DiscoveredKeySource(std::string issuer, net::HttpClient& client, const util::Clock& clock)
-      : issuer_(std::move(issuer)), client_(client), clock_(clock) {}
-
-  Result<std::shared_ptr<const auth::jose::JwkSet>> keys(std::string_view unknown_kid) override {
-    std::shared_ptr<auth::KeySource> inner;
-    {
-      std::lock_guard lock(mutex_);
-      if (!inner_) {
-        const std::int64_t now = clock_.now_ms();
-        if (last_failure_ms_ && now - *last_failure_ms_ < 30'000)
-          return std::unexpected(*last_error_);
-        auto metadata = auth::discover(issuer_, client_);
-        if (!metadata) {
-          last_failure_ms_ = now;
-          last_error_ = Error{ErrorCode::io_error, "discovery",
-                              "discovery of " + issuer_ + " failed: " + metadata.error().message};
-          spdlog::warn("{}", last_error_->message);
-          return std::unexpected(*last_error_);
-        }
-        spdlog::info("issuer {}: keys from {}", issuer_, metadata->jwks_uri);
-        inner_ = std::make_shared<auth::JwksKeySource>(metadata->jwks_uri, client_, clock_);
-      }
-      inner = inner_;
-    }
-    return inner->keys(unknown_kid);
-  }
-
- private:
-  std::string issuer_;
-  net::HttpClient& client_;
-  const util::Clock& clock_;
-  std::mutex mutex_;
-  std::shared_ptr<auth::KeySource> inner_;
-  std::optional<std::int64_t> last_failure_ms_;
-  std::optional<Error> last_error_;
-};
 
 auth::jose::AlgorithmSet algorithm_set(const std::vector<std::string>& names) {
   auth::jose::AlgorithmSet set;
@@ -140,7 +96,7 @@ Result<AuthChain> build_auth_chain(const config::Config& config, store::Store& s
       }
       policy.keys = std::move(*source);
     } else if (c.discovery) {
-      policy.keys = std::make_shared<DiscoveredKeySource>(c.issuer, client, clock);
+      policy.keys = std::make_shared<auth::DiscoveredKeySource>(c.issuer, client, clock);
     } else {
       policy.keys = std::make_shared<auth::JwksKeySource>(c.jwks_uri, client, clock);
     }

@@ -4,6 +4,7 @@
 #include <boost/url/parse.hpp>
 
 #include "auth/jose/json_text.hpp"
+#include "auth/tokens/jwks_source.hpp"
 
 namespace peerapi::auth {
 
@@ -166,6 +167,33 @@ Result<AuthorizationServerMetadata> discover(std::string_view issuer, net::HttpC
   }
   return fail(ErrorCode::io_error, "issuer",
               "no authorization server metadata for " + shown(issuer) + ": " + outcomes);
+}
+
+DiscoveredKeySource::DiscoveredKeySource(std::string issuer, net::HttpClient& client,
+                                         const util::Clock& clock, std::int64_t retry_after_ms)
+    : issuer_(std::move(issuer)), client_(client), clock_(clock), retry_after_ms_(retry_after_ms) {}
+
+Result<std::shared_ptr<const jose::JwkSet>> DiscoveredKeySource::keys(
+    std::string_view unknown_kid) {
+  std::shared_ptr<KeySource> inner;
+  {
+    std::lock_guard lock(mutex_);
+    if (!inner_) {
+      const std::int64_t now = clock_.now_ms();
+      if (last_failure_ms_ && now - *last_failure_ms_ < retry_after_ms_)
+        return std::unexpected(*last_error_);
+      auto metadata = discover(issuer_, client_);
+      if (!metadata) {
+        last_failure_ms_ = now;
+        last_error_ = Error{ErrorCode::io_error, "discovery",
+                            "discovery of " + issuer_ + " failed: " + metadata.error().message};
+        return std::unexpected(*last_error_);
+      }
+      inner_ = std::make_shared<JwksKeySource>(metadata->jwks_uri, client_, clock_);
+    }
+    inner = inner_;
+  }
+  return inner->keys(unknown_kid);
 }
 
 }  // namespace peerapi::auth

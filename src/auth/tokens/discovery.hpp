@@ -3,13 +3,18 @@
 // from the issuer itself.
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/tokens/key_source.hpp"
 #include "model/error.hpp"
 #include "net/http_client.hpp"
+#include "util/clock.hpp"
 
 namespace peerapi::auth {
 
@@ -54,5 +59,29 @@ Result<AuthorizationServerMetadata> parse_metadata(std::string_view json, std::s
 /// the document's members, e.g. "metadata.jwks_uri"); io_error at "issuer" when no URL gave a
 /// document, naming each URL tried and its outcome.
 Result<AuthorizationServerMetadata> discover(std::string_view issuer, net::HttpClient& client);
+
+/// The keys of an issuer configured with `discovery = true`: its JWKS URL comes from discover(),
+/// run on first use (so an IdP that is down when the server starts does not stop the server),
+/// then a JwksKeySource on that URL serves every call. After a failed discovery, calls within
+/// `retry_after_ms` answer the same error without asking the IdP again. Thread-safe.
+class DiscoveredKeySource final : public KeySource {
+ public:
+  /// `client` and `clock` must outlive the source.
+  DiscoveredKeySource(std::string issuer, net::HttpClient& client, const util::Clock& clock,
+                      std::int64_t retry_after_ms = 30'000);
+  /// io_error at "discovery" naming the issuer and the reason while discovery fails; otherwise
+  /// what the JwksKeySource answers.
+  Result<std::shared_ptr<const jose::JwkSet>> keys(std::string_view unknown_kid) override;
+
+ private:
+  const std::string issuer_;
+  net::HttpClient& client_;
+  const util::Clock& clock_;
+  const std::int64_t retry_after_ms_;
+  std::mutex mutex_;
+  std::shared_ptr<KeySource> inner_;             // guarded by mutex_
+  std::optional<std::int64_t> last_failure_ms_;  // guarded by mutex_
+  std::optional<Error> last_error_;              // guarded by mutex_
+};
 
 }  // namespace peerapi::auth

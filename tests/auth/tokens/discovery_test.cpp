@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "support/http_double.hpp"
+#include "util/clock.hpp"
 
 namespace peerapi::auth {
 namespace {
@@ -225,6 +226,38 @@ TEST_F(DiscoveryTest, GoesThroughTheOutboundGuard) {
   EXPECT_EQ(found.error().field, "issuer");
   EXPECT_NE(found.error().message.find("refused"), std::string::npos);
   EXPECT_EQ(server.connections(), 0);
+}
+
+TEST_F(DiscoveryTest, DiscoveredKeySourceFindsTheJwksOnceAndHoldsOffAfterAFailure) {
+  util::ManualClock clock(1'800'000'000'000);
+  const std::string issuer = server.origin();
+  DiscoveredKeySource source(issuer, client, clock, 30'000);
+
+  // The IdP is down at first: the error names discovery, and a retry within 30 s asks no one.
+  auto down = source.keys("");
+  ASSERT_FALSE(down.has_value());
+  EXPECT_EQ(down.error().code, ErrorCode::io_error);
+  EXPECT_EQ(down.error().field, "discovery");
+  const int attempts = server.hits("/.well-known/oauth-authorization-server");
+  EXPECT_EQ(attempts, 1);
+  clock.advance_ms(10'000);
+  EXPECT_FALSE(source.keys("").has_value());
+  EXPECT_EQ(server.hits("/.well-known/oauth-authorization-server"), attempts);
+
+  // Once it is up, discovery runs once and its jwks_uri serves the keys.
+  const auto key = jose::Jwk::generate(jose::Curve::p256).value().with_kid("k1");
+  boost::json::array keys;
+  keys.push_back(key.public_key().value().to_json(jose::PrivateMembers::reject));
+  server.set("/.well-known/oauth-authorization-server", json_response(metadata(issuer)));
+  server.set("/jwks", json_response(boost::json::serialize(boost::json::object{{"keys", keys}})));
+  clock.advance_ms(30'000);
+  auto up = source.keys("");
+  ASSERT_TRUE(up.has_value()) << up.error().message;
+  ASSERT_EQ((*up)->keys().size(), 1u);
+  EXPECT_EQ((*up)->keys()[0].kid(), "k1");
+  EXPECT_TRUE(source.keys("").has_value());
+  EXPECT_EQ(server.hits("/.well-known/oauth-authorization-server"), attempts + 1);
+  EXPECT_EQ(server.hits("/jwks"), 1) << "the JWKS is cached by the inner source";
 }
 
 }  // namespace
