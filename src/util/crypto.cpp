@@ -6,15 +6,34 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 
 namespace peerapi::util {
 
-std::string sha256(std::string_view data) {
-  std::string out(32, '\0');
+namespace {
+
+/// An explicitly fetched digest, kept for the process: the legacy EVP_sha256() handle makes
+/// OpenSSL 3 fetch the implementation again (a locked provider lookup) on every digest.
+const EVP_MD* fetched_digest(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr)
+    std::abort();  // the default provider always has SHA-2; without it nothing here can work
+  return md;
+}
+
+std::string digest(std::string_view data, const EVP_MD* md, std::size_t bytes) {
+  std::string out(bytes, '\0');
   unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
-             EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &size, md,
+             nullptr);
   return out;
+}
+
+}  // namespace
+
+std::string sha256(std::string_view data) {
+  static const EVP_MD* const kSha256 = fetched_digest("SHA256");
+  return digest(data, kSha256, 32);
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -145,11 +164,8 @@ std::string hex_encode(std::string_view data) {
 }
 
 std::string sha512(std::string_view data) {
-  std::string out(64, '\0');
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
-             EVP_sha512(), nullptr);
-  return out;
+  static const EVP_MD* const kSha512 = fetched_digest("SHA512");
+  return digest(data, kSha512, 64);
 }
 
 namespace {

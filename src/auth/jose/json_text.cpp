@@ -5,11 +5,11 @@
 namespace peerapi::auth::jose::json_text {
 
 Result<boost::json::value> parse(std::string_view text, std::size_t max_depth,
-                                 std::string_view field) {
+                                 std::string_view field, boost::json::storage_ptr storage) {
   boost::json::parse_options options;
   options.max_depth = max_depth;
   boost::system::error_code error;
-  boost::json::value value = boost::json::parse(text, error, {}, options);
+  boost::json::value value = boost::json::parse(text, error, std::move(storage), options);
   if (error == boost::json::error::too_deep) {
     return fail(ErrorCode::too_deep, std::string(field),
                 "JSON nested deeper than " + std::to_string(max_depth) + " levels");

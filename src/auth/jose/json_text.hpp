@@ -14,9 +14,10 @@
 namespace peerapi::auth::jose::json_text {
 
 /// Parses `text` as one JSON value at most `max_depth` levels deep: malformed_json or too_deep at
-/// `field` on failure. No exception escapes except std::bad_alloc.
+/// `field` on failure. No exception escapes except std::bad_alloc. The value's memory comes from
+/// `storage` (the default resource when null).
 Result<boost::json::value> parse(std::string_view text, std::size_t max_depth,
-                                 std::string_view field);
+                                 std::string_view field, boost::json::storage_ptr storage = {});
 
 /// The string member `name` of `object`; nullopt when absent; wrong_type at `name` otherwise.
 Result<std::optional<std::string_view>> optional_string(const boost::json::object& object,

@@ -60,7 +60,8 @@ class CompactJws {
   [[nodiscard]] const std::string& signature() const noexcept { return signature_; }
 
  private:
-  CompactJws() = default;
+  /// Header and claims are allocated from `arena` (moves between objects of one storage keep it).
+  explicit CompactJws(const boost::json::storage_ptr& arena) : header_(arena), claims_(arena) {}
   std::string token_;
   std::size_t signing_input_size_ = 0;
   boost::json::object header_;

@@ -144,74 +144,82 @@ Result<std::int64_t> check_times(const boost::json::object& claims, const Issuer
   return expires;
 }
 
-/// An ASN given as an integer or as "64501" / "AS64501".
-Result<model::Asn> asn_from_json(const boost::json::value& value, const std::string& field) {
+/// An ASN given as an integer or as "64501" / "AS64501"; the error's field is empty (the caller
+/// knows the path).
+Result<model::Asn> asn_from_json(const boost::json::value& value) {
   Result<model::Asn> asn = std::unexpected(Error{});
   if (value.is_int64()) {
-    asn = model::Asn::from_number(value.get_int64(), field);
+    asn = model::Asn::from_number(value.get_int64(), "");
   } else if (value.is_uint64()) {
-    return reject(field, "an ASN is an integer from 1 to 4294967294");
+    return reject("", "an ASN is an integer from 1 to 4294967294");
   } else if (const boost::json::string* text = value.if_string()) {
-    asn = model::Asn::parse(*text, field);
+    asn = model::Asn::parse(*text, "");
   } else {
-    return reject(field, "an ASN must be an integer or a string such as \"AS64501\"");
+    return reject("", "an ASN must be an integer or a string such as \"AS64501\"");
   }
   if (!asn)
-    return reject(asn.error().field, asn.error().message);
+    return reject("", asn.error().message);
   return asn;
 }
 
-/// The networks granted by the asn_claim; see AccessTokenValidator::validate step 6.
+/// The networks granted by the asn_claim; see AccessTokenValidator::validate step 6. Field paths
+/// are built only for an error: this runs on every token that is not cached.
 Result<std::vector<model::Asn>> granted_asns(const boost::json::object& claims,
                                              const IssuerPolicy& policy) {
-  const std::string field = claim_path(policy.asn_claim);
   const boost::json::value* claim = claims.if_contains(policy.asn_claim);
   if (claim == nullptr) {
-    return reject(field, "the token has no \"" + policy.asn_claim +
-                             "\" claim naming the networks the caller acts for");
+    return reject(claim_path(policy.asn_claim),
+                  "the token has no \"" + policy.asn_claim +
+                      "\" claim naming the networks the caller acts for");
   }
   const boost::json::array* entries = claim->if_array();
   if (entries == nullptr) {
-    return reject(field,
+    return reject(claim_path(policy.asn_claim),
                   "must be an array of ASNs or of PeeringDB entries {\"asn\": N, \"perms\": P}");
   }
+  const auto entry_path = [&](std::size_t index, std::string_view member = {}) {
+    std::string path = claim_path(policy.asn_claim) + "[" + std::to_string(index) + "]";
+    return member.empty() ? path : join_path(path, member);
+  };
   const bool peeringdb_shape = !entries->empty() && entries->front().is_object();
   std::vector<model::Asn> asns;
+  asns.reserve(entries->size());
   for (std::size_t i = 0; i < entries->size(); ++i) {
     const boost::json::value& entry = (*entries)[i];
-    const std::string entry_field = field + "[" + std::to_string(i) + "]";
     if (entry.is_object() != peeringdb_shape) {
-      return reject(entry_field,
+      return reject(entry_path(i),
                     "mixes PeeringDB entries {\"asn\": N, \"perms\": P} with plain ASNs");
     }
-    if (!peeringdb_shape) {
-      auto asn = asn_from_json(entry, entry_field);
+    const boost::json::value* asn_value = &entry;
+    if (peeringdb_shape) {
+      const boost::json::object& object = entry.get_object();
+      asn_value = object.if_contains("asn");
+      if (asn_value == nullptr)
+        return reject(entry_path(i, "asn"), "a PeeringDB entry needs \"asn\"");
+      const boost::json::value* perms = object.if_contains("perms");
+      if (perms == nullptr || !perms->is_int64() || perms->get_int64() < 0) {
+        return reject(
+            entry_path(i, "perms"),
+            "must be a non-negative integer bitmask (1 read, 2 update, 4 create, 8 delete)");
+      }
+      auto asn = asn_from_json(*asn_value);
       if (!asn)
-        return std::unexpected(asn.error());
-      asns.push_back(*asn);
+        return reject(entry_path(i, "asn"), asn.error().message);
+      if ((perms->get_int64() & policy.min_perms) == policy.min_perms)
+        asns.push_back(*asn);
       continue;
     }
-    const boost::json::object& object = entry.get_object();
-    const boost::json::value* asn_value = object.if_contains("asn");
-    if (asn_value == nullptr)
-      return reject(entry_field + ".asn", "a PeeringDB entry needs \"asn\"");
-    auto asn = asn_from_json(*asn_value, entry_field + ".asn");
+    auto asn = asn_from_json(*asn_value);
     if (!asn)
-      return std::unexpected(asn.error());
-    const boost::json::value* perms = object.if_contains("perms");
-    if (perms == nullptr || !perms->is_int64() || perms->get_int64() < 0) {
-      return reject(
-          entry_field + ".perms",
-          "must be a non-negative integer bitmask (1 read, 2 update, 4 create, 8 delete)");
-    }
-    if ((perms->get_int64() & policy.min_perms) == policy.min_perms)
-      asns.push_back(*asn);
+      return reject(entry_path(i), asn.error().message);
+    asns.push_back(*asn);
   }
   if (asns.empty()) {
     if (entries->empty())
-      return reject(field, "the token grants no network");
-    return reject(field, "no network in the token grants the permissions required here (perms " +
-                             std::to_string(policy.min_perms) + "): perms too low");
+      return reject(claim_path(policy.asn_claim), "the token grants no network");
+    return reject(claim_path(policy.asn_claim),
+                  "no network in the token grants the permissions required here (perms " +
+                      std::to_string(policy.min_perms) + "): perms too low");
   }
   std::ranges::sort(asns);
   const auto duplicates = std::ranges::unique(asns);
@@ -430,17 +438,16 @@ Result<ValidatedToken> AccessTokenValidator::validate_uncached(const IssuerList&
   auto keys = key_set("");
   if (!keys)
     return std::unexpected(keys.error());
-  const std::string kid(parsed->kid());
   auto verified = jose::verify(std::move(*parsed), *keys ? **keys : kNoKeys, options);
   if (!verified && verified.error().code == ErrorCode::unauthenticated &&
       verified.error().field == "header.kid") {
     // Key rotation: the issuer may have published a key the source has not fetched yet.
-    keys = key_set(kid);
-    if (!keys)
-      return std::unexpected(keys.error());
     auto reparsed = jose::CompactJws::parse(token, limits);
     if (!reparsed)
       return std::unexpected(as_unauthenticated(reparsed.error()));
+    keys = key_set(reparsed->kid());
+    if (!keys)
+      return std::unexpected(keys.error());
     verified = jose::verify(std::move(*reparsed), *keys ? **keys : kNoKeys, options);
   }
   if (!verified)
