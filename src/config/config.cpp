@@ -1,12 +1,14 @@
 #include "config/config.hpp"
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "model/ip.hpp"
+#include "model/location.hpp"
 
 namespace peerapi::config {
 
@@ -353,10 +355,21 @@ void read_peeringdb(Checker& check, const toml::table& root, PeeringDbSection& o
   const toml::table* t = check.table(root, "peeringdb", "peeringdb", true);
   if (t == nullptr)
     return;
-  check.only_keys(*t, "peeringdb", {"snapshot_dir"});
+  check.only_keys(*t, "peeringdb",
+                  {"snapshot_dir", "sync_url", "api_key_file", "sync_interval_seconds"});
   if (auto dir = check.string(*t, "snapshot_dir", "peeringdb.snapshot_dir", true)) {
     out.snapshot_dir = *dir;
   }
+  out.sync_url = check.string(*t, "sync_url", "peeringdb.sync_url", false).value_or("");
+  if (!out.sync_url.empty() && !out.sync_url.starts_with("https://") &&
+      !out.sync_url.starts_with("http://")) {
+    check.error(t->get("sync_url"), "peeringdb.sync_url",
+                "must be an http(s) URL such as \"https://www.peeringdb.com/api\"");
+  }
+  out.api_key_file = check.string(*t, "api_key_file", "peeringdb.api_key_file", false).value_or("");
+  out.sync_interval_seconds =
+      check.integer(*t, "sync_interval_seconds", "peeringdb.sync_interval_seconds", 300, 86'400 * 7)
+          .value_or(out.sync_interval_seconds);
 }
 
 void read_approval(Checker& check, const toml::table& root, ApprovalSection& out) {
@@ -372,6 +385,212 @@ void read_approval(Checker& check, const toml::table& root, ApprovalSection& out
     } else {
       check.error(t->get("mode"), "approval.mode", "must be \"auto\" or \"manual\"");
     }
+  }
+}
+
+/// A share from 0 to 1 given as a TOML float (or 0 / 1 as integers).
+std::optional<double> share(Checker& check, const toml::table& t, std::string_view key,
+                            std::string_view path) {
+  const toml::node* node = t.get(key);
+  if (node == nullptr)
+    return std::nullopt;
+  double value = 0;
+  if (node->is_floating_point()) {
+    value = node->as_floating_point()->get();
+  } else if (node->is_integer()) {
+    value = static_cast<double>(node->as_integer()->get());
+  } else {
+    check.error(node, std::string(path), "must be a number from 0 to 1, such as 0.9");
+    return std::nullopt;
+  }
+  if (!(value >= 0.0 && value <= 1.0)) {
+    check.error(node, std::string(path), "must be a number from 0 to 1, such as 0.9");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::uint32_t> count(Checker& check, const toml::table& t, std::string_view key,
+                                   std::string_view path, std::int64_t min = 0) {
+  auto value = check.integer(t, key, path, min, 4'294'967'295);
+  if (!value)
+    return std::nullopt;
+  return static_cast<std::uint32_t>(*value);
+}
+
+std::optional<policy::Verdict> verdict(Checker& check, const toml::table& t, std::string_view key,
+                                       std::string_view path) {
+  auto text = check.string(t, key, path, false);
+  if (!text)
+    return std::nullopt;
+  auto parsed = policy::parse_verdict(*text, path);
+  if (!parsed) {
+    check.error(t.get(key), std::string(path), "must be \"accept\", \"review\" or \"reject\"");
+    return std::nullopt;
+  }
+  return *parsed;
+}
+
+bool valid_location_id(std::string_view text) {
+  return model::LocationId::parse(text).has_value();
+}
+
+void read_policy(Checker& check, const toml::table& root, policy::Rules& out) {
+  const toml::table* t = check.table(root, "policy", "policy", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(
+      *t, "policy",
+      {"deny_asns", "allow_asns", "require_peeringdb", "policy_general", "unknown_policy_general",
+       "min_prefixes4", "max_prefixes4", "min_prefixes6", "max_prefixes6", "require_irr_as_set",
+       "reject_rpki_invalid", "min_rpki_valid_share", "max_sessions_per_location",
+       "max_sessions_total", "allow_ipv4", "allow_ipv6", "locations", "review_when"});
+  out.deny_asns = check.asn_list(*t, "deny_asns", "policy.deny_asns", false);
+  out.allow_asns = check.asn_list(*t, "allow_asns", "policy.allow_asns", false);
+  out.require_peeringdb =
+      check.boolean(*t, "require_peeringdb", "policy.require_peeringdb").value_or(true);
+  if (const toml::table* general =
+          check.table(*t, "policy_general", "policy.policy_general", false)) {
+    check.only_keys(*general, "policy.policy_general", {"Open", "Selective", "Restrictive", "No"});
+    for (const char* name : {"Open", "Selective", "Restrictive", "No"}) {
+      if (auto v = verdict(check, *general, name, std::string("policy.policy_general.") + name))
+        out.policy_general[name] = *v;
+    }
+  }
+  if (auto v = verdict(check, *t, "unknown_policy_general", "policy.unknown_policy_general"))
+    out.unknown_policy_general = *v;
+  out.min_prefixes4 = count(check, *t, "min_prefixes4", "policy.min_prefixes4");
+  out.max_prefixes4 = count(check, *t, "max_prefixes4", "policy.max_prefixes4");
+  out.min_prefixes6 = count(check, *t, "min_prefixes6", "policy.min_prefixes6");
+  out.max_prefixes6 = count(check, *t, "max_prefixes6", "policy.max_prefixes6");
+  out.require_irr_as_set =
+      check.boolean(*t, "require_irr_as_set", "policy.require_irr_as_set").value_or(false);
+  out.reject_rpki_invalid =
+      check.boolean(*t, "reject_rpki_invalid", "policy.reject_rpki_invalid").value_or(false);
+  out.min_rpki_valid_share =
+      share(check, *t, "min_rpki_valid_share", "policy.min_rpki_valid_share");
+  out.max_sessions_per_location =
+      count(check, *t, "max_sessions_per_location", "policy.max_sessions_per_location", 1);
+  out.max_sessions_total = count(check, *t, "max_sessions_total", "policy.max_sessions_total", 1);
+  out.allow_ipv4 = check.boolean(*t, "allow_ipv4", "policy.allow_ipv4").value_or(true);
+  out.allow_ipv6 = check.boolean(*t, "allow_ipv6", "policy.allow_ipv6").value_or(true);
+
+  if (const toml::table* locations = check.table(*t, "locations", "policy.locations", false)) {
+    for (const auto& [key, node] : *locations) {
+      const std::string id(key.str());
+      const std::string path = "policy.locations." + id;
+      if (!valid_location_id(id)) {
+        check.error(&node, path, "a location id is \"pdb:ix:<id>\" or \"pdb:fac:<id>\"");
+        continue;
+      }
+      if (!node.is_table()) {
+        check.error(&node, path, "must be a table");
+        continue;
+      }
+      const toml::table& lt = *node.as_table();
+      check.only_keys(lt, path,
+                      {"allow_ipv4", "allow_ipv6", "route_server_only", "max_sessions_per_location",
+                       "verdict"});
+      policy::RuleOverrides o;
+      o.allow_ipv4 = check.boolean(lt, "allow_ipv4", path + ".allow_ipv4");
+      o.allow_ipv6 = check.boolean(lt, "allow_ipv6", path + ".allow_ipv6");
+      o.route_server_only = check.boolean(lt, "route_server_only", path + ".route_server_only");
+      o.max_sessions_per_location =
+          count(check, lt, "max_sessions_per_location", path + ".max_sessions_per_location", 1);
+      o.verdict_override = verdict(check, lt, "verdict", path + ".verdict");
+      out.locations[id] = o;
+    }
+  }
+
+  for (const auto& [rt, path] : check.tables(*t, "review_when", "policy.review_when")) {
+    check.only_keys(
+        *rt, path,
+        {"name", "asns", "locations", "policy_general", "info_types", "family", "max_prefixes"});
+    policy::ReviewRule rule;
+    rule.name = check.string(*rt, "name", path + ".name", true).value_or("");
+    rule.asns = check.asn_list(*rt, "asns", path + ".asns", false);
+    rule.locations = check.string_list(*rt, "locations", path + ".locations")
+                         .value_or(std::vector<std::string>{});
+    for (std::size_t i = 0; i < rule.locations.size(); ++i) {
+      if (!valid_location_id(rule.locations[i])) {
+        check.error(rt->get("locations"), path + ".locations[" + std::to_string(i) + "]",
+                    "a location id is \"pdb:ix:<id>\" or \"pdb:fac:<id>\"");
+      }
+    }
+    rule.policy_general = check.string_list(*rt, "policy_general", path + ".policy_general")
+                              .value_or(std::vector<std::string>{});
+    rule.info_types = check.string_list(*rt, "info_types", path + ".info_types")
+                          .value_or(std::vector<std::string>{});
+    if (auto family = check.integer(*rt, "family", path + ".family", 4, 6)) {
+      if (*family == 5)
+        check.error(rt->get("family"), path + ".family", "must be 4 or 6");
+      else
+        rule.family = *family == 4 ? model::IpFamily::v4 : model::IpFamily::v6;
+    }
+    rule.max_prefixes = count(check, *rt, "max_prefixes", path + ".max_prefixes");
+    out.review_when.push_back(std::move(rule));
+  }
+
+  if (check.ok()) {
+    if (auto checked = policy::check_rules(out); !checked)
+      check.error(t, checked.error().field, checked.error().message);
+  }
+}
+
+bool host_port(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
+    return false;
+  const std::string_view port = text.substr(colon + 1);
+  if (port.size() > 5 || !std::ranges::all_of(port, [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  const int number = std::stoi(std::string(port));
+  return number > 0 && number < 65536;
+}
+
+void read_sources(Checker& check, const toml::table& root, SourcesSection& out) {
+  const toml::table* t = check.table(root, "sources", "sources", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "sources", {"irr", "rpki", "iana"});
+  if (const toml::table* irr = check.table(*t, "irr", "sources.irr", false)) {
+    check.only_keys(*irr, "sources.irr", {"dumps", "irrd", "sources", "refresh_seconds"});
+    for (const auto& dump :
+         check.string_list(*irr, "dumps", "sources.irr.dumps").value_or(std::vector<std::string>{}))
+      out.irr.dumps.emplace_back(dump);
+    out.irr.irrd = check.string(*irr, "irrd", "sources.irr.irrd", false).value_or("");
+    if (!out.irr.irrd.empty() && !host_port(out.irr.irrd))
+      check.error(irr->get("irrd"), "sources.irr.irrd",
+                  "must be \"host:port\", e.g. \"whois.radb.net:43\"");
+    if (!out.irr.dumps.empty() && !out.irr.irrd.empty()) {
+      check.error(irr->get("irrd"), "sources.irr.irrd",
+                  "name either dumps or an IRRd server, not both");
+    }
+    out.irr.sources = check.string_list(*irr, "sources", "sources.irr.sources")
+                          .value_or(std::vector<std::string>{});
+    out.irr.refresh_seconds =
+        check.integer(*irr, "refresh_seconds", "sources.irr.refresh_seconds", 60, 86'400 * 7)
+            .value_or(out.irr.refresh_seconds);
+  }
+  if (const toml::table* rpki = check.table(*t, "rpki", "sources.rpki", false)) {
+    check.only_keys(*rpki, "sources.rpki", {"vrps", "rtr", "refresh_seconds"});
+    out.rpki.vrps = check.string(*rpki, "vrps", "sources.rpki.vrps", false).value_or("");
+    out.rpki.rtr = check.string(*rpki, "rtr", "sources.rpki.rtr", false).value_or("");
+    if (!out.rpki.rtr.empty() && !host_port(out.rpki.rtr))
+      check.error(rpki->get("rtr"), "sources.rpki.rtr",
+                  "must be \"host:port\", e.g. \"127.0.0.1:3323\"");
+    if (!out.rpki.vrps.empty() && !out.rpki.rtr.empty()) {
+      check.error(rpki->get("rtr"), "sources.rpki.rtr",
+                  "name either a VRP file or an RTR cache, not both");
+    }
+    out.rpki.refresh_seconds =
+        check.integer(*rpki, "refresh_seconds", "sources.rpki.refresh_seconds", 10, 86'400)
+            .value_or(out.rpki.refresh_seconds);
+  }
+  if (const toml::table* iana = check.table(*t, "iana", "sources.iana", false)) {
+    check.only_keys(*iana, "sources.iana", {"dir"});
+    if (auto dir = check.string(*iana, "dir", "sources.iana.dir", false))
+      out.iana.dir = *dir;
   }
 }
 
@@ -640,14 +859,25 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
                                      ": " + std::string(e.description())}});
   }
   Checker check(origin);
-  check.only_keys(
-      root, "", {"server", "network", "store", "peeringdb", "approval", "auth", "outbound", "log"});
+  check.only_keys(root, "",
+                  {"server", "network", "store", "peeringdb", "approval", "policy", "sources",
+                   "auth", "outbound", "log"});
   Config config;
   read_server(check, root, config.server);
   read_network(check, root, config.network);
   read_store(check, root, config.store);
   read_peeringdb(check, root, config.peeringdb);
   read_approval(check, root, config.approval);
+  read_policy(check, root, config.policy);
+  read_sources(check, root, config.sources);
+  if (config.policy.needs_irr() && !config.sources.irr.configured()) {
+    check.error(root.get("policy"), "policy",
+                "the IRR and RPKI rules need IRR data: add [sources.irr] with dumps or irrd");
+  }
+  if (config.policy.needs_rpki() && !config.sources.rpki.configured()) {
+    check.error(root.get("policy"), "policy",
+                "the RPKI rules need VRPs: add [sources.rpki] with vrps or rtr");
+  }
   read_auth(check, root, config.auth);
   read_outbound(check, root, config.outbound);
   read_log(check, root, config.log);

@@ -12,6 +12,7 @@
 
 #include "model/asn.hpp"
 #include "model/error.hpp"
+#include "policy/operator_policy.hpp"
 
 namespace peerapi::config {
 
@@ -53,6 +54,39 @@ struct StoreSection {
 
 struct PeeringDbSection {
   std::filesystem::path snapshot_dir;
+  /// Live sync (issue 4): when set, the server refreshes snapshot_dir from this PeeringDB API
+  /// base URL every sync_interval_seconds (full load first, then `?since=` deltas).
+  std::string sync_url;
+  std::filesystem::path api_key_file;  // optional; the file holds the PeeringDB API key
+  std::int64_t sync_interval_seconds = 3600;
+};
+
+/// [sources.irr]: where AS-SETs and route objects come from (RPSL dumps or an IRRd server).
+struct IrrSourceSection {
+  std::vector<std::filesystem::path> dumps;  // .db or .db.gz, in source-priority order
+  std::string irrd;                          // "host:port" of an IRRd server
+  std::vector<std::string> sources;          // IRRd source list (!s), e.g. ["RIPE", "RADB"]
+  std::int64_t refresh_seconds = 3600;       // dumps are re-read this often
+  [[nodiscard]] bool configured() const { return !dumps.empty() || !irrd.empty(); }
+};
+
+/// [sources.rpki]: validated ROA payloads, from a JSON file or an RTR cache (RFC 8210).
+struct RpkiSourceSection {
+  std::filesystem::path vrps;          // rpki-client -j / Routinator JSON
+  std::string rtr;                     // "host:port" of an RTR cache
+  std::int64_t refresh_seconds = 600;  // the file is re-read this often
+  [[nodiscard]] bool configured() const { return !vrps.empty() || !rtr.empty(); }
+};
+
+/// [sources.iana]: the special-purpose registries and IPv6 unicast assignments (bogons).
+struct IanaSourceSection {
+  std::filesystem::path dir = "data/iana";
+};
+
+struct SourcesSection {
+  IrrSourceSection irr;
+  RpkiSourceSection rpki;
+  IanaSourceSection iana;
 };
 
 enum class ApprovalMode { automatic, manual };
@@ -129,6 +163,9 @@ struct Config {
   StoreSection store;
   PeeringDbSection peeringdb;
   ApprovalSection approval;
+  /// [policy]: the operator's peering policy (policy/operator_policy.hpp).
+  policy::Rules policy;
+  SourcesSection sources;
   AuthSection auth;
   OutboundSection outbound;
   LogSection log;

@@ -74,6 +74,32 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "duplicate_in_request";
     case ErrorCode::duplicate_session:
       return "duplicate_session";
+    case ErrorCode::asn_denied:
+      return "asn_denied";
+    case ErrorCode::no_peeringdb_record:
+      return "no_peeringdb_record";
+    case ErrorCode::peering_policy:
+      return "peering_policy";
+    case ErrorCode::prefix_count:
+      return "prefix_count";
+    case ErrorCode::irr_as_set_missing:
+      return "irr_as_set_missing";
+    case ErrorCode::irr_unavailable:
+      return "irr_unavailable";
+    case ErrorCode::rpki_invalid_routes:
+      return "rpki_invalid_routes";
+    case ErrorCode::rpki_valid_share:
+      return "rpki_valid_share";
+    case ErrorCode::rpki_unavailable:
+      return "rpki_unavailable";
+    case ErrorCode::session_cap:
+      return "session_cap";
+    case ErrorCode::address_family_not_allowed:
+      return "address_family_not_allowed";
+    case ErrorCode::location_route_server_only:
+      return "location_route_server_only";
+    case ErrorCode::review_rule:
+      return "review_rule";
     case ErrorCode::unauthenticated:
       return "unauthenticated";
     case ErrorCode::forbidden:

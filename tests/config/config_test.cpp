@@ -105,6 +105,66 @@ asns = [64501, 64502]
   EXPECT_EQ(auth.attested_idps[0].asns.size(), 2u);
 }
 
+TEST(Config, PolicyAndSourcesParse) {
+  auto config = parse_config(with(R"(
+[policy]
+deny_asns = [64511]
+allow_asns = [64510]
+require_peeringdb = false
+unknown_policy_general = "reject"
+min_prefixes4 = 1
+max_prefixes4 = 1000
+max_prefixes6 = 200
+require_irr_as_set = true
+reject_rpki_invalid = true
+min_rpki_valid_share = 0.5
+max_sessions_per_location = 2
+max_sessions_total = 8
+allow_ipv6 = true
+[policy.policy_general]
+Selective = "accept"
+[policy.locations."pdb:ix:2"]
+route_server_only = true
+allow_ipv4 = false
+[[policy.review_when]]
+name = "small networks"
+max_prefixes = 10
+family = 6
+locations = ["pdb:ix:1"]
+[sources.irr]
+dumps = ["var/irr/ripe.db.gz", "var/irr/radb.db"]
+refresh_seconds = 600
+[sources.rpki]
+rtr = "127.0.0.1:3323"
+[sources.iana]
+dir = "data/iana"
+)"));
+  ASSERT_TRUE(config.has_value()) << describe(config.error());
+  const policy::Rules& rules = config->policy;
+  EXPECT_EQ(rules.deny_asns.size(), 1u);
+  EXPECT_EQ(rules.allow_asns.size(), 1u);
+  EXPECT_FALSE(rules.require_peeringdb);
+  EXPECT_EQ(rules.unknown_policy_general, policy::Verdict::reject);
+  EXPECT_EQ(rules.policy_general.at("Selective"), policy::Verdict::accept);
+  EXPECT_EQ(rules.policy_general.at("Restrictive"), policy::Verdict::reject) << "default kept";
+  EXPECT_EQ(rules.max_prefixes4, 1000u);
+  EXPECT_FALSE(rules.min_prefixes6.has_value());
+  EXPECT_DOUBLE_EQ(*rules.min_rpki_valid_share, 0.5);
+  EXPECT_EQ(rules.max_sessions_total, 8u);
+  ASSERT_EQ(rules.locations.count("pdb:ix:2"), 1u);
+  EXPECT_EQ(rules.locations.at("pdb:ix:2").route_server_only, true);
+  EXPECT_EQ(rules.locations.at("pdb:ix:2").allow_ipv4, false);
+  EXPECT_FALSE(rules.locations.at("pdb:ix:2").allow_ipv6.has_value());
+  ASSERT_EQ(rules.review_when.size(), 1u);
+  EXPECT_EQ(rules.review_when[0].family, model::IpFamily::v6);
+  EXPECT_EQ(rules.review_when[0].max_prefixes, 10u);
+  EXPECT_TRUE(rules.needs_rpki());
+  EXPECT_EQ(config->sources.irr.dumps.size(), 2u);
+  EXPECT_EQ(config->sources.irr.refresh_seconds, 600);
+  EXPECT_EQ(config->sources.rpki.rtr, "127.0.0.1:3323");
+  EXPECT_TRUE(config->sources.rpki.configured());
+}
+
 struct BadConfig {
   std::string name;
   std::string extra;     // appended to the minimal file
@@ -237,6 +297,45 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"attested idp reserved asn",
                   "[[auth.attested_idps]]\nissuer = \"https://idp.example.net\"\nasns = [23456]\n",
                   "auth.attested_idps[0].asns[0]", "23456"},
+        BadConfig{"policy unknown key", "[policy]\nallow_asn = [64501]\n", "policy.allow_asn",
+                  "unknown key"},
+        BadConfig{"policy verdict word", "[policy.policy_general]\nOpen = \"yes\"\n",
+                  "policy.policy_general.Open", "\"accept\""},
+        BadConfig{"policy general unknown name", "[policy.policy_general]\nopen = \"accept\"\n",
+                  "policy.policy_general.open", "unknown key"},
+        BadConfig{"policy share above 1", "[policy]\nmin_rpki_valid_share = 1.5\n",
+                  "policy.min_rpki_valid_share", "from 0 to 1"},
+        BadConfig{"policy cap zero", "[policy]\nmax_sessions_total = 0\n",
+                  "policy.max_sessions_total", "between"},
+        BadConfig{"policy min above max", "[policy]\nmin_prefixes4 = 10\nmax_prefixes4 = 5\n",
+                  "policy.min_prefixes4", "above max_prefixes4"},
+        BadConfig{"policy allowed and denied",
+                  "[policy]\nallow_asns = [64501]\ndeny_asns = [64501]\n", "policy.allow_asns",
+                  "both allowed and denied"},
+        BadConfig{"policy bad location id", "[policy.locations.\"ix:1\"]\nallow_ipv6 = false\n",
+                  "policy.locations.ix:1", "pdb:ix"},
+        BadConfig{"policy location unknown key",
+                  "[policy.locations.\"pdb:ix:1\"]\nrs_only = true\n",
+                  "policy.locations.pdb:ix:1.rs_only", "unknown key"},
+        BadConfig{"review rule without name", "[[policy.review_when]]\nfamily = 6\n",
+                  "policy.review_when[0].name", "missing required key"},
+        BadConfig{"review rule family 5", "[[policy.review_when]]\nname = \"x\"\nfamily = 5\n",
+                  "policy.review_when[0].family", "4 or 6"},
+        BadConfig{"irr rule without irr source", "[policy]\nrequire_irr_as_set = true\n", "policy",
+                  "[sources.irr]"},
+        BadConfig{
+            "rpki rule without rpki source",
+            "[policy]\nreject_rpki_invalid = true\n[sources.irr]\nirrd = \"irr.example.net:43\"\n",
+            "policy", "[sources.rpki]"},
+        BadConfig{"irr both dumps and irrd",
+                  "[sources.irr]\ndumps = [\"a.db\"]\nirrd = \"irr.example.net:43\"\n",
+                  "sources.irr.irrd", "not both"},
+        BadConfig{"irrd without port", "[sources.irr]\nirrd = \"irr.example.net\"\n",
+                  "sources.irr.irrd", "host:port"},
+        BadConfig{"rtr bad port", "[sources.rpki]\nrtr = \"127.0.0.1:99999\"\n", "sources.rpki.rtr",
+                  "host:port"},
+        BadConfig{"sources unknown key", "[sources.rpkii]\nvrps = \"v.json\"\n", "sources.rpkii",
+                  "unknown key"},
         BadConfig{"unknown outbound key", "[outbound]\nallow_loopbak = true\n",
                   "outbound.allow_loopbak", "unknown key"},
         BadConfig{"outbound prefix not CIDR", "[outbound]\nallowed_prefixes = [\"10.20.0.0\"]\n",
