@@ -53,7 +53,8 @@ RequestDraft make_draft(util::RandomSource& random, std::uint32_t local_asn, std
                  .body_hash = "0000000000000000000000000000000000000000000000000000000000000000",
                  .return_url = std::nullopt,
                  .now_ms = kNow,
-                 .candidates = {}};
+                 .candidates = {},
+                 .creation_notes = {}};
   d.candidates.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
     d.candidates.push_back(model::Session{

@@ -62,7 +62,7 @@ struct Rules {
   /// not in the map (including an empty one) gets `unknown_policy_general`.
   std::map<std::string, Verdict, std::less<>> policy_general = {{"Open", Verdict::accept},
                                                                 {"Selective", Verdict::review},
-                                                                {"Restrictive", Verdict::reject},
+                                                                {"Restrictive", Verdict::review},
                                                                 {"No", Verdict::reject}};
   Verdict unknown_policy_general = Verdict::review;
   /// Bounds on PeeringDB info_prefixes4 / info_prefixes6 (prefix_count). A bound on a count

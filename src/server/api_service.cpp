@@ -350,30 +350,53 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
       reasons[i].push_back(e.under(prefix));
   }
 
+  // The operator's policy over the sessions that passed the built-in checks.
+  std::vector<const model::SessionRequest*> checked(count, nullptr);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (reasons[i].empty())
+      checked[i] = decoded[i];
+  }
+  auto facts = requester_facts(checked, *snapshot);
+  if (!facts)
+    return store_unavailable(facts.error());
+  const auto decisions = policy::evaluate(checked, deps_.config.policy, *facts);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (decisions[i].verdict != policy::Verdict::reject)
+      continue;
+    const std::string prefix = "sessions[" + std::to_string(i) + "]";
+    for (const auto& reason : decisions[i].reasons) {
+      if (reason.effect == policy::Verdict::reject)
+        reasons[i].push_back(reason.error.under(prefix));
+    }
+  }
+
   const std::int64_t now = deps_.clock.now_ms();
   const Uuid request_id = Uuid::v7_from(now, deps_.random.bytes16());
-  const auto initial_status = deps_.config.approval.mode == config::ApprovalMode::manual
-                                  ? model::SessionStatus::pending
-                                  : model::SessionStatus::approved;
+  const auto approved_status = deps_.config.approval.mode == config::ApprovalMode::manual
+                                   ? model::SessionStatus::pending
+                                   : model::SessionStatus::approved;
   store::RequestDraft draft{.request_id = request_id,
                             .client_request_id = body->client_request_id,
                             .subject = principal.subject,
                             .body_hash = util::sha256_hex(request.body),
                             .return_url = body->return_url,
                             .now_ms = now,
-                            .candidates = {}};
+                            .candidates = {},
+                            .creation_notes = {}};
   std::vector<std::size_t> candidate_index;  // candidates[k] is sessions[candidate_index[k]]
   for (std::size_t i = 0; i < count; ++i) {
     if (!reasons[i].empty())
       continue;
     candidate_index.push_back(i);
+    const bool held = decisions[i].verdict == policy::Verdict::review;
     draft.candidates.push_back(
         model::Session{.session_id = Uuid::v7_from(now, deps_.random.bytes16()),
                        .request_id = request_id,
                        .fields = *body->sessions[i].request,
-                       .status = initial_status,
+                       .status = held ? model::SessionStatus::pending : approved_status,
                        .created_at_ms = now,
                        .updated_at_ms = now});
+    draft.creation_notes.push_back(decision_note(decisions[i]));
   }
 
   // Nothing acceptable and the cause is the request itself: answer without storing anything.
@@ -408,7 +431,15 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
       if (is_candidate) {
         const std::size_t k = next_candidate++;
         if (!duplicate[k]) {
-          accepted.push_back(api::encode_session(draft.candidates[k]));
+          json::object session = api::encode_session(draft.candidates[k]);
+          const auto& decided = decisions[i].reasons;
+          if (!decided.empty()) {
+            json::array notes;
+            for (const auto& reason : decided)
+              notes.push_back(api::encode_field_error(reason.error));
+            session["policy_reasons"] = std::move(notes);
+          }
+          accepted.push_back(std::move(session));
           continue;
         }
         reasons[i].push_back(Error{ErrorCode::duplicate_session,
@@ -454,6 +485,56 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
                                          " was already used with a different body"});
   }
   return json_response(outcome->answer.http_status, outcome->answer.body);
+}
+
+Result<std::vector<policy::RequesterFacts>> ApiService::requester_facts(
+    std::span<const model::SessionRequest* const> sessions,
+    const sources::peeringdb::Snapshot& snapshot) {
+  std::vector<policy::RequesterFacts> out;
+  for (const model::SessionRequest* session : sessions) {
+    if (session == nullptr)
+      continue;
+    const model::Asn asn = session->local_asn;
+    if (std::ranges::any_of(out, [&](const policy::RequesterFacts& f) { return f.asn == asn; }))
+      continue;
+    policy::RequesterFacts facts(asn);
+    facts.network = snapshot.network_by_asn(asn);
+    const policy::Rules& rules = deps_.config.policy;
+    if (rules.max_sessions_per_location || rules.max_sessions_total ||
+        std::ranges::any_of(rules.locations, [](const auto& l) {
+          return l.second.max_sessions_per_location.has_value();
+        })) {
+      auto counts = deps_.store.live_session_counts(asn);
+      if (!counts)
+        return std::unexpected(counts.error());
+      facts.live_sessions_by_location = std::move(*counts);
+      for (const auto& [location, n] : facts.live_sessions_by_location)
+        facts.live_sessions_total += n;
+    }
+    if (rules.needs_irr() && deps_.routing != nullptr) {
+      auto irr = deps_.routing->irr_facts(asn, facts.network);
+      if (irr)
+        facts.irr = std::move(*irr);
+      else
+        facts.irr_error = irr.error().message;
+    } else if (rules.needs_irr()) {
+      facts.irr_error = "no IRR source is configured";
+    }
+    out.push_back(std::move(facts));
+  }
+  return out;
+}
+
+std::string ApiService::decision_note(const policy::Decision& decision) {
+  std::string note = "policy ";
+  note += policy::to_string(decision.verdict);
+  for (const auto& reason : decision.reasons) {
+    note += "; ";
+    note += to_string(reason.error.code);
+    note += ": ";
+    note += reason.error.message;
+  }
+  return note;
 }
 
 HttpResponse ApiService::list_sessions(const HttpRequest& request,

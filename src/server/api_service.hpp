@@ -9,7 +9,9 @@
 #include "api/pagination.hpp"
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
+#include "policy/operator_policy.hpp"
 #include "server/http_types.hpp"
+#include "server/routing_facts.hpp"
 #include "sources/peeringdb/snapshot.hpp"
 #include "store/store.hpp"
 #include "util/clock.hpp"
@@ -48,6 +50,9 @@ struct ApiDependencies {
   /// POST /oauth/client_register (server/registration_endpoint.hpp); nullptr disables it (404),
   /// as when no [[auth.attested_idps]] are configured. Must outlive the service.
   RegistrationDeps* registration = nullptr;
+  /// IRR/RPKI facts for the operator policy; nullptr when no IRR source is configured (the
+  /// configuration check refuses IRR or RPKI rules without one). Must outlive the service.
+  RoutingFacts* routing = nullptr;
 };
 
 class ApiService {
@@ -57,6 +62,14 @@ class ApiService {
 
  private:
   HttpResponse create_sessions(const HttpRequest& request, const auth::Principal& principal);
+  /// One RequesterFacts per distinct local_asn of `sessions` (nullptr entries skipped): its
+  /// PeeringDB record, its live sessions when a cap is configured, its IRR/RPKI facts when a
+  /// rule needs them. Fails only when the store cannot be read.
+  Result<std::vector<policy::RequesterFacts>> requester_facts(
+      std::span<const model::SessionRequest* const> sessions,
+      const sources::peeringdb::Snapshot& snapshot);
+  /// The creation history note: "policy review; peering_policy: ...".
+  static std::string decision_note(const policy::Decision& decision);
   HttpResponse list_sessions(const HttpRequest& request, const auth::Principal& principal);
   HttpResponse get_session(const std::string& id, const auth::Principal& principal);
   HttpResponse delete_session(const std::string& id, const auth::Principal& principal);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +39,9 @@ struct RequestDraft {
   std::int64_t now_ms = 0;
   /// Sessions accepted by validation and policy; status is approved or pending; ids assigned.
   std::vector<model::Session> candidates;
+  /// The note of each candidate's creation history entry (the policy decision and its reasons);
+  /// missing entries mean "".
+  std::vector<std::string> creation_notes;
 };
 
 /// The HTTP answer to store with a request (replayed verbatim for the same client request id).
@@ -147,6 +151,17 @@ class Store {
 
   /// (Added:) every stored session, whatever its status.
   virtual Result<std::int64_t> count_sessions() = 0;
+
+  /// Live sessions (model::is_live) of `local_asn`, counted per location id ("pdb:ix:1"); the
+  /// operator policy's caps count against these.
+  virtual Result<std::map<std::string, std::size_t, std::less<>>> live_session_counts(
+      model::Asn local_asn) = 0;
+
+  /// Sessions of any ASN with `status`, in insertion order after cursor `after`, at most
+  /// `limit` (1 or more; else out_of_range): the manual review queue (`peerapi admin pending`).
+  virtual Result<SessionPage> sessions_with_status(model::SessionStatus status,
+                                                   std::optional<std::int64_t> after,
+                                                   int limit) = 0;
 
   /// Cheap liveness probe for /readyz.
   virtual Result<void> ping() = 0;

@@ -146,7 +146,7 @@ dir = "data/iana"
   EXPECT_FALSE(rules.require_peeringdb);
   EXPECT_EQ(rules.unknown_policy_general, policy::Verdict::reject);
   EXPECT_EQ(rules.policy_general.at("Selective"), policy::Verdict::accept);
-  EXPECT_EQ(rules.policy_general.at("Restrictive"), policy::Verdict::reject) << "default kept";
+  EXPECT_EQ(rules.policy_general.at("Restrictive"), policy::Verdict::review) << "default kept";
   EXPECT_EQ(rules.max_prefixes4, 1000u);
   EXPECT_FALSE(rules.min_prefixes6.has_value());
   EXPECT_DOUBLE_EQ(*rules.min_rpki_valid_share, 0.5);

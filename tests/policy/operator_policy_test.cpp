@@ -87,7 +87,7 @@ TEST(OperatorPolicy, PolicyGeneralMapsToVerdicts) {
     Verdict expected;
   };
   for (const Case& c : {Case{"Open", Verdict::accept}, Case{"Selective", Verdict::review},
-                        Case{"Restrictive", Verdict::reject}, Case{"No", Verdict::reject},
+                        Case{"Restrictive", Verdict::review}, Case{"No", Verdict::reject},
                         Case{"", Verdict::review}, Case{"Whatever", Verdict::review}}) {
     SCOPED_TRACE(c.policy_general);
     const Network record = network(c.policy_general);

@@ -39,8 +39,10 @@ inline std::string example_config_text(const std::filesystem::path& dir, std::st
 
 class ApiFixture {
  public:
-  explicit ApiFixture(std::string_view mode = "auto")
-      : config_(*config::parse_config(example_config_text(dir_.path(), mode))),
+  /// `extra_config` is appended to the example configuration ([policy] tables, say).
+  explicit ApiFixture(std::string_view mode = "auto", std::string_view extra_config = "")
+      : config_(*config::parse_config(example_config_text(dir_.path(), mode) +
+                                      std::string(extra_config))),
         store_(std::move(*store::SqliteStore::open(config_.store.sqlite, random_))),
         snapshot_(sources::peeringdb::load_snapshot_dir(config_.peeringdb.snapshot_dir)->first),
         client_(server::make_http_client(config_.outbound)),

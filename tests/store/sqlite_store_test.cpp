@@ -88,7 +88,8 @@ class SqliteStoreTest : public ::testing::Test {
                    .body_hash = "h",
                    .return_url = std::nullopt,
                    .now_ms = 1,
-                   .candidates = {}};
+                   .candidates = {},
+                   .creation_notes = {}};
     d.candidates.push_back(model::Session{
         .session_id = new_uuid(),
         .request_id = d.request_id,

@@ -68,7 +68,8 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
                    .body_hash = "hash",
                    .return_url = std::nullopt,
                    .now_ms = now_ms,
-                   .candidates = {}};
+                   .candidates = {},
+                   .creation_notes = {}};
     for (int i = 0; i < count; ++i) {
       d.candidates.push_back(
           candidate(d.request_id, local_asn, first_host + static_cast<std::uint32_t>(i)));

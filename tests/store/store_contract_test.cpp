@@ -89,6 +89,59 @@ TEST_P(StoreContractTest, CreatedSessionsReadBackExactly) {
   EXPECT_TRUE(store->ping().has_value());
 }
 
+TEST_P(StoreContractTest, LiveCountsReviewQueueAndCreationNotes) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  RequestDraft d = draft(64501, 10, 4);
+  d.candidates[1].status = SessionStatus::pending;
+  d.candidates[2].status = SessionStatus::pending;
+  d.candidates[3].fields.location = model::LocationId::ix(2);
+  d.creation_notes = {"policy accept", "policy review: peering_policy: Selective"};
+  ASSERT_TRUE(store->create_request(d, describe_duplicates()).has_value());
+  ASSERT_TRUE(store->create_request(draft(64502, 50, 1), describe_duplicates()).has_value());
+
+  auto counts = store->live_session_counts(*model::Asn::from_number(64501));
+  ASSERT_TRUE(counts.has_value()) << counts.error().message;
+  const std::string ix1 = d.candidates[0].fields.location.to_string();
+  EXPECT_EQ(counts->size(), ix1 == "pdb:ix:2" ? 1u : 2u);
+  EXPECT_EQ(counts->at("pdb:ix:2"), ix1 == "pdb:ix:2" ? 4u : 1u);
+  auto none = store->live_session_counts(*model::Asn::from_number(64510));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+
+  // Deleted sessions stop counting.
+  const SessionStatus from[] = {SessionStatus::approved};
+  ASSERT_TRUE(
+      store->transition(d.candidates[0].session_id, from, SessionStatus::deleted, "t", "", 1)
+          .has_value());
+  std::size_t live = 0;
+  auto after_delete = store->live_session_counts(*model::Asn::from_number(64501));
+  ASSERT_TRUE(after_delete.has_value());
+  for (const auto& [location, n] : *after_delete)
+    live += n;
+  EXPECT_EQ(live, 3u);
+
+  auto page = store->sessions_with_status(SessionStatus::pending, std::nullopt, 1);
+  ASSERT_TRUE(page.has_value());
+  ASSERT_EQ(page->sessions.size(), 1u);
+  EXPECT_EQ(page->sessions[0].session_id, d.candidates[1].session_id);
+  ASSERT_TRUE(page->next_after.has_value());
+  auto rest = store->sessions_with_status(SessionStatus::pending, page->next_after, 10);
+  ASSERT_TRUE(rest.has_value());
+  ASSERT_EQ(rest->sessions.size(), 1u);
+  EXPECT_EQ(rest->sessions[0].session_id, d.candidates[2].session_id);
+  EXPECT_FALSE(rest->next_after.has_value());
+  EXPECT_FALSE(store->sessions_with_status(SessionStatus::pending, std::nullopt, 0).has_value());
+
+  auto history = store->history(d.candidates[1].session_id);
+  ASSERT_TRUE(history.has_value());
+  ASSERT_FALSE(history->empty());
+  EXPECT_EQ(history->front().note, "policy review: peering_policy: Selective");
+  auto plain = store->history(d.candidates[2].session_id);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->front().note, "") << "no note given";
+}
+
 TEST_P(StoreContractTest, ListPagesInInsertionOrderPerAsnAndRequest) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
@@ -667,7 +720,8 @@ RequestDraft crash_draft(std::uint32_t index, util::RandomSource& random) {
                  .body_hash = "body-" + std::to_string(index),
                  .return_url = std::nullopt,
                  .now_ms = kNow + index,
-                 .candidates = {}};
+                 .candidates = {},
+                 .creation_notes = {}};
   for (int j = 0; j < kCrashSessionsPerRequest; ++j) {
     d.candidates.push_back(model::Session{
         .session_id = model::Uuid::v4_from_bytes(random.bytes16()),

@@ -395,6 +395,8 @@ struct ReadStatements {
   Statement list_by_asn_and_request;
   Statement history;
   Statement count_sessions;
+  Statement live_counts;
+  Statement list_by_status;
   Statement select_secret;
   Statement select_idp_registrations;
   Statement ping;
@@ -476,6 +478,11 @@ Result<std::unique_ptr<ReadConnection>> open_reader(const std::string& file,
                    "WHERE request_id = ?1 AND local_asn = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4")},
               {&s.history, std::string(kSelectHistory)},
               {&s.count_sessions, "SELECT count(*) FROM sessions"},
+              {&s.live_counts,
+               "SELECT location, count(*) FROM sessions WHERE local_asn = ?1 AND status NOT IN "
+               "('rejected', 'deleted', 'unestablished') GROUP BY location ORDER BY location"},
+              {&s.list_by_status,
+               select_sessions("WHERE status = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")},
               {&s.select_secret, std::string(kSelectSecret)},
               {&s.select_idp_registrations, std::string(kSelectIdpRegistrations)},
               {&s.ping, "SELECT count(*) FROM schema_migrations"},
@@ -890,8 +897,11 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
           return std::unexpected(sqlite::sqlite_error(db, "cannot store session"));
         }
       }
-      if (auto recorded = sqlite::insert_history(writer, texts[i].session_id, draft.now_ms,
-                                                 std::nullopt, candidate.status, draft.subject, "");
+      const std::string& note =
+          i < draft.creation_notes.size() ? draft.creation_notes[i] : std::string();
+      if (auto recorded =
+              sqlite::insert_history(writer, texts[i].session_id, draft.now_ms, std::nullopt,
+                                     candidate.status, draft.subject, note);
           !recorded) {
         return std::unexpected(recorded.error());
       }
@@ -1176,6 +1186,52 @@ Result<std::int64_t> SqliteStore::count_sessions() {
   if (run.step() != SQLITE_ROW)
     return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot count sessions"));
   return run.int64(0);
+}
+
+Result<std::map<std::string, std::size_t, std::less<>>> SqliteStore::live_session_counts(
+    model::Asn local_asn) {
+  std::map<std::string, std::size_t, std::less<>> counts;
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.live_counts);
+  run.bind(1, std::int64_t{local_asn.value()});
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      return counts;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot count sessions"));
+    counts.emplace(std::string(run.text(0)), static_cast<std::size_t>(run.int64(1)));
+  }
+}
+
+Result<SessionPage> SqliteStore::sessions_with_status(model::SessionStatus status,
+                                                      std::optional<std::int64_t> after,
+                                                      int limit) {
+  if (limit < 1)
+    return fail(ErrorCode::out_of_range, "limit", "limit must be 1 or more");
+  SessionPage page;
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.list_by_status);
+  const std::int64_t after_seq = after.value_or(0);
+  run.bind(1, model::to_string(status)).bind(2, after_seq).bind(3, std::int64_t{limit} + 1);
+  std::int64_t last_seq = after_seq;
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      break;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot list sessions"));
+    if (std::ssize(page.sessions) == limit) {
+      page.next_after = last_seq;
+      break;
+    }
+    auto session = sqlite::session_from_row(run);
+    if (!session)
+      return std::unexpected(session.error());
+    page.sessions.push_back(std::move(*session));
+    last_seq = run.int64(sqlite::kSeq);
+  }
+  return page;
 }
 
 Result<void> SqliteStore::ping() {

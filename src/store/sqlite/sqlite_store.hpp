@@ -94,6 +94,10 @@ class SqliteStore final : public Store {
   Result<std::vector<IdpRegistration>> idp_registrations() override;
   /// Every stored session, whatever its status.
   Result<std::int64_t> count_sessions() override;
+  Result<std::map<std::string, std::size_t, std::less<>>> live_session_counts(
+      model::Asn local_asn) override;
+  Result<SessionPage> sessions_with_status(model::SessionStatus status,
+                                           std::optional<std::int64_t> after, int limit) override;
   Result<void> ping() override;
 
   /// The schema version this binary writes (databases with a newer one are refused).

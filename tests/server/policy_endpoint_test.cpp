@@ -1,0 +1,109 @@
+// The operator policy through POST /sessions: rejected sessions carry the policy's reason codes,
+// held ones are pending with their reasons, and every decision is in the session history.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "server/api_fixture.hpp"
+
+namespace peerapi::testing {
+namespace {
+
+namespace json = boost::json;
+
+std::string request_of(std::string sessions) {
+  return R"({"sessions":[)" + sessions + "]}";
+}
+
+/// AS64502 (PeeringDB policy_general "Selective") at DOC-IX Frankfurt (pdb:ix:1).
+std::string session_64502() {
+  return R"({"local_asn":64502,"local_ip":"192.0.2.12","peer_asn":64500,)"
+         R"("peer_ip":"192.0.2.10","location":"pdb:ix:1"})";
+}
+
+std::string first_code(const json::value& entry) {
+  return std::string(entry.at("errors").as_array().at(0).at("code").as_string());
+}
+
+TEST(PolicyEndpoint, SelectiveRequesterIsHeldForReviewWithItsReason) {
+  ApiFixture api;
+  const auto response = api.call("POST", "/sessions", request_of(session_64502()), kToken64502);
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  const json::value& session = body.at("sessions").at(0);
+  EXPECT_EQ(session.at("status").as_string(), "pending");
+  const json::array& reasons = session.at("policy_reasons").as_array();
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0].at("code").as_string(), "peering_policy");
+  EXPECT_EQ(reasons[0].at("name").as_string(), "local_asn");
+
+  auto id = model::Uuid::parse(session.at("session_id").as_string());
+  ASSERT_TRUE(id.has_value());
+  auto history = api.store().history(*id);
+  ASSERT_TRUE(history.has_value());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_TRUE(history->front().note.starts_with("policy review; peering_policy: "))
+      << history->front().note;
+}
+
+TEST(PolicyEndpoint, OpenRequesterIsApprovedWithoutReasons) {
+  ApiFixture api;
+  const auto response = api.call("POST", "/sessions", request_of(session_v4()));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  const json::value& session = body.at("sessions").at(0);
+  EXPECT_EQ(session.at("status").as_string(), "approved");
+  EXPECT_FALSE(session.as_object().contains("policy_reasons"));
+}
+
+TEST(PolicyEndpoint, DeniedRequesterGets422WithTheReasonCode) {
+  ApiFixture api("auto", "[policy]\ndeny_asns = [64501]\n");
+  const auto response = api.call("POST", "/sessions", request_of(session_v4()));
+  ASSERT_EQ(response.status, 422) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  ASSERT_EQ(body.at("rejected").as_array().size(), 1u);
+  const json::value& rejected = body.at("rejected").at(0);
+  EXPECT_EQ(first_code(rejected), "asn_denied");
+  EXPECT_EQ(rejected.at("errors").at(0).at("name").as_string(), "sessions[0].local_asn");
+  EXPECT_EQ(*api.store().count_sessions(), 0) << "a rejected session is not stored";
+}
+
+TEST(PolicyEndpoint, CapCountsStoredSessionsAndTheRequestsOwn) {
+  ApiFixture api("auto", "[policy]\nmax_sessions_per_location = 1\n");
+  const auto both = api.call("POST", "/sessions", request_of(session_v4() + "," + session_v6()));
+  ASSERT_EQ(both.status, 200) << both.body;
+  const json::value body = ApiFixture::parse(both);
+  EXPECT_EQ(body.at("sessions").as_array().size(), 1u);
+  ASSERT_EQ(body.at("rejected").as_array().size(), 1u);
+  EXPECT_EQ(first_code(body.at("rejected").at(0)), "session_cap");
+
+  const auto again = api.call("POST", "/sessions", request_of(session_v6()));
+  ASSERT_EQ(again.status, 422) << again.body;
+  EXPECT_EQ(first_code(ApiFixture::parse(again).at("rejected").at(0)), "session_cap");
+}
+
+TEST(PolicyEndpoint, RouteServerOnlyLocationRefusesBilateralSessions) {
+  ApiFixture api("auto", "[policy.locations.\"pdb:ix:1\"]\nroute_server_only = true\n");
+  const auto response = api.call("POST", "/sessions", request_of(session_v4()));
+  ASSERT_EQ(response.status, 422) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  const json::value& rejected = body.at("rejected").at(0);
+  EXPECT_EQ(first_code(rejected), "location_route_server_only");
+  EXPECT_EQ(rejected.at("errors").at(0).at("name").as_string(), "sessions[0].location.id");
+}
+
+TEST(PolicyEndpoint, ReviewRuleHoldsAnOtherwiseAcceptedSession) {
+  ApiFixture api("auto", "[[policy.review_when]]\nname = \"ipv6 first\"\nfamily = 6\n");
+  const auto response =
+      api.call("POST", "/sessions", request_of(session_v4() + "," + session_v6()));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  const json::array& sessions = body.at("sessions").as_array();
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(sessions[0].at("status").as_string(), "approved");
+  EXPECT_EQ(sessions[1].at("status").as_string(), "pending");
+  EXPECT_EQ(sessions[1].at("policy_reasons").at(0).at("code").as_string(), "review_rule");
+}
+
+}  // namespace
+}  // namespace peerapi::testing
