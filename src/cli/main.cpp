@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "cli/dev_idp_command.hpp"
+#include "cli/irr_command.hpp"
+#include "cli/sync_command.hpp"
 #include "config/config.hpp"
 #include "server/app.hpp"
 
@@ -55,6 +57,10 @@ int main(int argc, char** argv) {
 
   CLI::App* dev_idp_cmd = nullptr;
   auto run_dev_idp = peerapi::cli::add_dev_idp_commands(app, dev_idp_cmd);
+  CLI::App* irr_cmd = nullptr;
+  auto run_irr = peerapi::cli::add_irr_commands(app, irr_cmd);
+  CLI::App* sync_cmd = nullptr;
+  auto run_sync = peerapi::cli::add_sync_commands(app, sync_cmd);
 
   try {
     app.parse(argc, argv);
@@ -69,6 +75,10 @@ int main(int argc, char** argv) {
       return check_config(config_file);
     if (*dev_idp_cmd)
       return run_dev_idp();
+    if (*irr_cmd)
+      return run_irr();
+    if (*sync_cmd)
+      return run_sync();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peerapi: fatal: %s\n", e.what());
     return kExitRuntime;
