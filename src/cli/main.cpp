@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/admin_command.hpp"
 #include "cli/dev_idp_command.hpp"
 #include "cli/irr_command.hpp"
 #include "cli/sync_command.hpp"
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
 
   CLI::App* dev_idp_cmd = nullptr;
   auto run_dev_idp = peerapi::cli::add_dev_idp_commands(app, dev_idp_cmd);
+  CLI::App* admin_cmd = nullptr;
+  auto run_admin = peerapi::cli::add_admin_commands(app, admin_cmd);
   CLI::App* irr_cmd = nullptr;
   auto run_irr = peerapi::cli::add_irr_commands(app, irr_cmd);
   CLI::App* sync_cmd = nullptr;
@@ -75,6 +78,8 @@ int main(int argc, char** argv) {
       return check_config(config_file);
     if (*dev_idp_cmd)
       return run_dev_idp();
+    if (*admin_cmd)
+      return run_admin();
     if (*irr_cmd)
       return run_irr();
     if (*sync_cmd)
