@@ -9,6 +9,7 @@
 #include "server/api_service.hpp"
 #include "server/auth_setup.hpp"
 #include "server/http_server.hpp"
+#include "server/irr_routing_facts.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace peerapi::server {
@@ -161,6 +162,18 @@ int serve(const config::Config& config) {
   }
   const std::string origin =
       config.server.public_url.empty() ? "http://" + bound->front() : config.server.public_url;
+  // IRR facts for the operator policy ([sources.irr]); VRPs come with the RPKI source, and
+  // until then RPKI rules hold sessions for review (rpki_unavailable).
+  std::unique_ptr<IrrRoutingFacts> routing;
+  if (config.sources.irr.configured()) {
+    auto created = IrrRoutingFacts::create(config.sources.irr, RouteValidator{});
+    if (!created) {
+      spdlog::error("[sources.irr]: {}", created.error().message);
+      return 1;
+    }
+    routing = std::move(*created);
+    routing->start_refresh();
+  }
   api = std::make_unique<ApiService>(
       ApiDependencies{.config = config,
                       .store = **store,
@@ -170,7 +183,8 @@ int serve(const config::Config& config) {
                       .random = random,
                       .pagination_key = *key,
                       .public_origin = origin,
-                      .registration = registration ? registration->deps.get() : nullptr});
+                      .registration = registration ? registration->deps.get() : nullptr,
+                      .routing = routing.get()});
   for (const auto& address : *bound) {
     spdlog::info("listening on http://{}{} ({} threads, approval {})", address,
                  config.server.base_path, threads,

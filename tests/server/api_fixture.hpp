@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "server/api_service.hpp"
 #include "server/auth_setup.hpp"
+#include "server/irr_routing_facts.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/test_support.hpp"
 #include "util/clock.hpp"
@@ -49,6 +50,9 @@ class ApiFixture {
         replay_(*store_),
         authenticator_(
             std::move(*server::build_authenticator(config_, *store_, *client_, replay_, clock_))),
+        routing_(config_.sources.irr.configured()
+                     ? std::move(*server::IrrRoutingFacts::create(config_.sources.irr, {}))
+                     : nullptr),
         api_(server::ApiDependencies{.config = config_,
                                      .store = *store_,
                                      .peeringdb = snapshot_,
@@ -56,7 +60,9 @@ class ApiFixture {
                                      .clock = clock_,
                                      .random = random_,
                                      .pagination_key = "test-pagination-key",
-                                     .public_origin = "http://127.0.0.1:8080"}) {}
+                                     .public_origin = "http://127.0.0.1:8080",
+                                     .registration = nullptr,
+                                     .routing = routing_.get()}) {}
 
   server::HttpResponse call(std::string method, std::string target, std::string body = {},
                             std::string authorization = kToken64501,
@@ -89,6 +95,7 @@ class ApiFixture {
   std::unique_ptr<net::HttpClient> client_;
   server::StoreReplayCache replay_;
   std::unique_ptr<auth::RequestAuthenticator> authenticator_;
+  std::unique_ptr<server::IrrRoutingFacts> routing_;
   server::ApiService api_;
 };
 

@@ -107,3 +107,41 @@ TEST(PolicyEndpoint, ReviewRuleHoldsAnOtherwiseAcceptedSession) {
 
 }  // namespace
 }  // namespace peerapi::testing
+
+namespace peerapi::testing {
+namespace {
+
+std::string irr_config(std::string_view source) {
+  return "[policy]\nrequire_irr_as_set = true\n[sources.irr]\n" + std::string(source);
+}
+
+TEST(PolicyEndpointIrr, RequesterWhoseAsSetExpandsIsAcceptedOtherIsRejected) {
+  ApiFixture api("auto", irr_config("dumps = [\"" +
+                                    (source_dir() / "examples/irr/example.db").string() + "\"]\n"));
+  const auto accepted = api.call("POST", "/sessions", request_of(session_v4()));
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(ApiFixture::parse(accepted).at("sessions").at(0).at("status").as_string(), "approved");
+
+  // AS64502 names AS-EXAMPLE-CONTENT in PeeringDB, which the IRR does not have.
+  const auto rejected = api.call("POST", "/sessions", request_of(session_64502()), kToken64502);
+  ASSERT_EQ(rejected.status, 422) << rejected.body;
+  const json::value body = ApiFixture::parse(rejected);
+  bool named = false;
+  for (const auto& e : body.at("rejected").at(0).at("errors").as_array())
+    named = named || e.at("code").as_string() == "irr_as_set_missing";
+  EXPECT_TRUE(named) << rejected.body;
+}
+
+TEST(PolicyEndpointIrr, UnreachableIrrdHoldsForReview) {
+  // Port 1 on loopback: nothing listens, the connection is refused at once.
+  ApiFixture api("auto", irr_config("irrd = \"127.0.0.1:1\"\n"));
+  const auto response = api.call("POST", "/sessions", request_of(session_v4()));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  const json::value& session = body.at("sessions").at(0);
+  EXPECT_EQ(session.at("status").as_string(), "pending");
+  EXPECT_EQ(session.at("policy_reasons").at(0).at("code").as_string(), "irr_unavailable");
+}
+
+}  // namespace
+}  // namespace peerapi::testing

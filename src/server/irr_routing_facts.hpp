@@ -1,0 +1,64 @@
+// RoutingFacts over the configured IRR source ([sources.irr]): RPSL dumps loaded into an
+// IrrDatabase that is reloaded in the background and swapped atomically, or an IRRd server.
+// Route origin validation is added through a `RouteValidator` when VRPs are configured.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "config/config.hpp"
+#include "server/routing_facts.hpp"
+#include "sources/irr/irr_database.hpp"
+#include "sources/irr/irrd_client.hpp"
+
+namespace peerapi::server {
+
+/// RFC 6811 state of one route, or nullopt while no VRPs are loaded.
+enum class RouteState { valid, invalid, not_found };
+using RouteValidator =
+    std::function<std::optional<RouteState>(const model::Prefix& route, model::Asn origin)>;
+
+/// The AS-SET a network's PeeringDB record names (irr_as_set, whose first entry counts when it
+/// lists several, separated by spaces or commas), or "AS<n>" when it names none (the aut-num
+/// fallback).
+std::string as_set_of(model::Asn asn, const sources::peeringdb::Network* network);
+
+class IrrRoutingFacts final : public RoutingFacts {
+ public:
+  /// Loads the dumps once (failing when they cannot be read: the operator asked for rules that
+  /// need them), or prepares the IRRd client. `validator` may be empty (no RPKI rule).
+  static Result<std::unique_ptr<IrrRoutingFacts>> create(const config::IrrSourceSection& config,
+                                                         RouteValidator validator);
+  ~IrrRoutingFacts() override;
+
+  Result<policy::IrrFacts> irr_facts(model::Asn asn,
+                                     const sources::peeringdb::Network* network) override;
+
+  /// Reloads the dumps every `refresh_seconds` until destroyed; a reload that fails keeps the
+  /// loaded data (logged). No-op for IRRd.
+  void start_refresh();
+
+ private:
+  IrrRoutingFacts(config::IrrSourceSection config, RouteValidator validator);
+  Result<void> reload();
+  Result<policy::IrrFacts> facts_from(sources::irr::IrrSource& source, model::Asn asn,
+                                      const sources::peeringdb::Network* network);
+
+  config::IrrSourceSection config_;
+  RouteValidator validator_;
+  std::atomic<std::shared_ptr<const sources::irr::IrrDatabase>> database_;
+  std::mutex irrd_mutex_;  // one IRRd connection, one query at a time
+  std::unique_ptr<sources::irr::IrrdClient> irrd_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;
+  std::thread refresher_;
+};
+
+}  // namespace peerapi::server
