@@ -6,6 +6,7 @@
 #include "cli/admin_command.hpp"
 #include "cli/dev_idp_command.hpp"
 #include "cli/irr_command.hpp"
+#include "cli/rpki_command.hpp"
 #include "cli/sync_command.hpp"
 #include "config/config.hpp"
 #include "server/app.hpp"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
   auto run_admin = peerapi::cli::add_admin_commands(app, admin_cmd);
   CLI::App* irr_cmd = nullptr;
   auto run_irr = peerapi::cli::add_irr_commands(app, irr_cmd);
+  CLI::App* rpki_cmd = nullptr;
+  auto run_rpki = peerapi::cli::add_rpki_commands(app, rpki_cmd);
   CLI::App* sync_cmd = nullptr;
   auto run_sync = peerapi::cli::add_sync_commands(app, sync_cmd);
 
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
       return run_admin();
     if (*irr_cmd)
       return run_irr();
+    if (*rpki_cmd)
+      return run_rpki();
     if (*sync_cmd)
       return run_sync();
   } catch (const std::exception& e) {
