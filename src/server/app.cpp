@@ -10,6 +10,7 @@
 #include "server/auth_setup.hpp"
 #include "server/http_server.hpp"
 #include "server/irr_routing_facts.hpp"
+#include "server/rpki_facts.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace peerapi::server {
@@ -162,11 +163,21 @@ int serve(const config::Config& config) {
   }
   const std::string origin =
       config.server.public_url.empty() ? "http://" + bound->front() : config.server.public_url;
-  // IRR facts for the operator policy ([sources.irr]); VRPs come with the RPKI source, and
-  // until then RPKI rules hold sessions for review (rpki_unavailable).
+  // IRR and RPKI facts for the operator policy ([sources.irr], [sources.rpki]); while no VRPs
+  // are held, sessions under RPKI rules are held for review (rpki_unavailable).
+  std::unique_ptr<RpkiFacts> rpki;
+  if (config.sources.rpki.configured()) {
+    auto created = RpkiFacts::create(config.sources.rpki, clock);
+    if (!created) {
+      spdlog::error("[sources.rpki]: {}", created.error().message);
+      return 1;
+    }
+    rpki = std::move(*created);
+  }
   std::unique_ptr<IrrRoutingFacts> routing;
   if (config.sources.irr.configured()) {
-    auto created = IrrRoutingFacts::create(config.sources.irr, RouteValidator{});
+    auto created =
+        IrrRoutingFacts::create(config.sources.irr, rpki ? rpki->validator() : RouteValidator{});
     if (!created) {
       spdlog::error("[sources.irr]: {}", created.error().message);
       return 1;

@@ -11,6 +11,7 @@
 #include "server/api_service.hpp"
 #include "server/auth_setup.hpp"
 #include "server/irr_routing_facts.hpp"
+#include "server/rpki_facts.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/test_support.hpp"
 #include "util/clock.hpp"
@@ -50,9 +51,14 @@ class ApiFixture {
         replay_(*store_),
         authenticator_(
             std::move(*server::build_authenticator(config_, *store_, *client_, replay_, clock_))),
-        routing_(config_.sources.irr.configured()
-                     ? std::move(*server::IrrRoutingFacts::create(config_.sources.irr, {}))
-                     : nullptr),
+        rpki_(config_.sources.rpki.configured()
+                  ? std::move(*server::RpkiFacts::create(config_.sources.rpki, clock_))
+                  : nullptr),
+        routing_(
+            config_.sources.irr.configured()
+                ? std::move(*server::IrrRoutingFacts::create(
+                      config_.sources.irr, rpki_ ? rpki_->validator() : server::RouteValidator{}))
+                : nullptr),
         api_(server::ApiDependencies{.config = config_,
                                      .store = *store_,
                                      .peeringdb = snapshot_,
@@ -95,6 +101,7 @@ class ApiFixture {
   std::unique_ptr<net::HttpClient> client_;
   server::StoreReplayCache replay_;
   std::unique_ptr<auth::RequestAuthenticator> authenticator_;
+  std::unique_ptr<server::RpkiFacts> rpki_;
   std::unique_ptr<server::IrrRoutingFacts> routing_;
   server::ApiService api_;
 };

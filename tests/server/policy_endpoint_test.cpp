@@ -2,6 +2,7 @@
 // held ones are pending with their reasons, and every decision is in the session history.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "server/api_fixture.hpp"
@@ -141,6 +142,49 @@ TEST(PolicyEndpointIrr, UnreachableIrrdHoldsForReview) {
   const json::value& session = body.at("sessions").at(0);
   EXPECT_EQ(session.at("status").as_string(), "pending");
   EXPECT_EQ(session.at("policy_reasons").at(0).at("code").as_string(), "irr_unavailable");
+}
+
+}  // namespace
+}  // namespace peerapi::testing
+
+namespace peerapi::testing {
+namespace {
+
+/// [policy] with both RPKI rules over the example IRR dump and a VRP file with `roas`.
+std::string rpki_config(const TempDir& dir, std::string_view roas) {
+  const auto vrps = dir.path() / "vrps.json";
+  std::ofstream(vrps) << R"({"metadata": {"vrps": 2}, "roas": [)" << roas << "]}";
+  return "[policy]\nreject_rpki_invalid = true\nmin_rpki_valid_share = 0.5\n"
+         "[sources.irr]\ndumps = [\"" +
+         (source_dir() / "examples/irr/example.db").string() + "\"]\n[sources.rpki]\nvrps = \"" +
+         vrps.string() + "\"\n";
+}
+
+TEST(PolicyEndpointRpki, RequesterWithValidRoutesIsAccepted) {
+  TempDir dir;
+  ApiFixture api("auto",
+                 rpki_config(dir, R"({"asn": 64501, "prefix": "198.51.100.0/24", "maxLength": 24},
+                     {"asn": "AS64501", "prefix": "2001:db8:100::/40", "maxLength": 48})"));
+  const auto response = api.call("POST", "/sessions", request_of(session_v4()));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  EXPECT_EQ(body.at("sessions").at(0).at("status").as_string(), "approved");
+}
+
+TEST(PolicyEndpointRpki, InvalidIrrRouteRejectsWithTheCount) {
+  TempDir dir;
+  // 198.51.100.0/24 belongs to AS64999 in the RPKI: AS64501's IRR route object is invalid.
+  ApiFixture api("auto",
+                 rpki_config(dir, R"({"asn": 64999, "prefix": "198.51.100.0/24", "maxLength": 24},
+                     {"asn": 64501, "prefix": "2001:db8:100::/40", "maxLength": 48})"));
+  const auto response = api.call("POST", "/sessions", request_of(session_v4()));
+  ASSERT_EQ(response.status, 422) << response.body;
+  const json::value body = ApiFixture::parse(response);
+  const json::value& error = body.at("rejected").at(0).at("errors").at(0);
+  EXPECT_EQ(error.at("code").as_string(), "rpki_invalid_routes");
+  EXPECT_NE(std::string(error.at("errors").at(0).as_string()).find("1 of the requester's 2"),
+            std::string::npos)
+      << response.body;
 }
 
 }  // namespace

@@ -1,0 +1,50 @@
+// The server's VRPs ([sources.rpki]) as a RouteValidator for the operator policy: a VRP JSON
+// file loaded at start and reloaded in the background (swapped atomically; a failed reload
+// keeps the loaded table), or an RTR cache followed by the RTR client (RFC 8210). While no VRPs
+// are held (RTR not synchronised yet, or its data expired) the validator answers nullopt and
+// the policy holds sessions under RPKI rules for review (rpki_unavailable).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "config/config.hpp"
+#include "server/irr_routing_facts.hpp"
+#include "sources/rpki/rtr_client.hpp"
+#include "sources/rpki/vrp_table.hpp"
+#include "util/clock.hpp"
+
+namespace peerapi::server {
+
+class RpkiFacts {
+ public:
+  /// Fails (io_error / data_invalid / config_invalid) when the VRP file cannot be loaded or the
+  /// RTR address is bad. `clock` must outlive the object.
+  static Result<std::unique_ptr<RpkiFacts>> create(const config::RpkiSourceSection& config,
+                                                   const util::Clock& clock);
+  ~RpkiFacts();
+  RpkiFacts(const RpkiFacts&) = delete;
+  RpkiFacts& operator=(const RpkiFacts&) = delete;
+
+  /// Valid for the lifetime of this object.
+  [[nodiscard]] RouteValidator validator();
+
+ private:
+  RpkiFacts(config::RpkiSourceSection config, const util::Clock& clock);
+  Result<void> reload_file();
+  [[nodiscard]] std::shared_ptr<const sources::rpki::VrpTable> table() const;
+
+  config::RpkiSourceSection config_;
+  const util::Clock& clock_;
+  std::atomic<std::shared_ptr<const sources::rpki::VrpTable>> file_table_;
+  std::unique_ptr<sources::rpki::RtrClient> rtr_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;
+  std::thread refresher_;
+};
+
+}  // namespace peerapi::server
