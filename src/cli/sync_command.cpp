@@ -175,6 +175,14 @@ int run_sync_peeringdb(const PeeringDbOptions& options) {
     client.policy.allow_loopback_http = outbound.allow_loopback;
     client.ca_file = outbound.ca_file;
     sync.snapshot_dir = config->peeringdb.snapshot_dir;
+    if (!config->peeringdb.sync_url.empty())
+      sync.base_url = config->peeringdb.sync_url;
+    if (options.api_key_file.empty() && !config->peeringdb.api_key_file.empty()) {
+      auto key = read_api_key(config->peeringdb.api_key_file.string());
+      if (!key)
+        return report_error(kCommand, key.error(), kExitUsage);
+      sync.api_key = std::move(*key);
+    }
   }
   if (!options.dir.empty())
     sync.snapshot_dir = options.dir;

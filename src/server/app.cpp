@@ -10,6 +10,7 @@
 #include "server/auth_setup.hpp"
 #include "server/http_server.hpp"
 #include "server/irr_routing_facts.hpp"
+#include "server/peeringdb_refresh.hpp"
 #include "server/rpki_facts.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -165,6 +166,15 @@ int serve(const config::Config& config) {
       config.server.public_url.empty() ? "http://" + bound->front() : config.server.public_url;
   // IRR and RPKI facts for the operator policy ([sources.irr], [sources.rpki]); while no VRPs
   // are held, sessions under RPKI rules are held for review (rpki_unavailable).
+  std::unique_ptr<PeeringDbRefresher> peeringdb_sync;
+  if (!config.peeringdb.sync_url.empty()) {
+    auto started = PeeringDbRefresher::start(config, peeringdb);
+    if (!started) {
+      spdlog::error("[peeringdb] sync: {}", started.error().message);
+      return 1;
+    }
+    peeringdb_sync = std::move(*started);
+  }
   std::unique_ptr<RpkiFacts> rpki;
   if (config.sources.rpki.configured()) {
     auto created = RpkiFacts::create(config.sources.rpki, clock);

@@ -1,0 +1,102 @@
+#include "server/peeringdb_refresh.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+#include "sources/peeringdb/snapshot.hpp"
+#include "sources/peeringdb/sync.hpp"
+
+namespace peerapi::server {
+
+namespace {
+
+/// A full PeeringDB document can take minutes over a slow link; the outbound default (15 s) is
+/// for small JWKS and discovery documents.
+constexpr std::int64_t kSyncTimeoutMs = 300'000;
+
+Result<std::string> read_key(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string key;
+  if (!in || !std::getline(in, key))
+    return fail(ErrorCode::io_error, "peeringdb.api_key_file", file.string() + ": cannot be read");
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
+    key.pop_back();
+  if (key.empty())
+    return fail(ErrorCode::config_invalid, "peeringdb.api_key_file",
+                file.string() + ": the first line is empty");
+  return key;
+}
+
+}  // namespace
+
+PeeringDbRefresher::PeeringDbRefresher(const config::Config& config, SnapshotHolder& holder)
+    : config_(config), holder_(holder) {}
+
+Result<std::unique_ptr<PeeringDbRefresher>> PeeringDbRefresher::start(const config::Config& config,
+                                                                      SnapshotHolder& holder) {
+  std::unique_ptr<PeeringDbRefresher> refresher(new PeeringDbRefresher(config, holder));
+  if (!config.peeringdb.api_key_file.empty()) {
+    auto key = read_key(config.peeringdb.api_key_file);
+    if (!key)
+      return std::unexpected(key.error());
+    refresher->api_key_ = std::move(*key);
+  }
+  net::HttpClientOptions client;
+  client.timeout_ms = kSyncTimeoutMs;
+  client.max_response_bytes = sources::peeringdb::kMaxDocumentBytes;
+  client.policy.http_hosts = config.outbound.http_hosts;
+  for (const std::string& text : config.outbound.allowed_prefixes) {
+    if (auto prefix = model::Prefix::parse(text))
+      client.policy.allowed_prefixes.push_back(*prefix);
+  }
+  client.policy.allow_loopback_http = config.outbound.allow_loopback;
+  client.ca_file = config.outbound.ca_file;
+  refresher->http_ = std::make_unique<net::CurlHttpClient>(std::move(client));
+  refresher->thread_ = std::thread([raw = refresher.get()] {
+    std::unique_lock lock(raw->stop_mutex_);
+    const auto interval = std::chrono::seconds(raw->config_.peeringdb.sync_interval_seconds);
+    while (!raw->stop_signal_.wait_for(lock, interval, [raw] { return raw->stopping_; })) {
+      lock.unlock();
+      raw->run_once();
+      lock.lock();
+    }
+  });
+  return refresher;
+}
+
+PeeringDbRefresher::~PeeringDbRefresher() {
+  {
+    const std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_signal_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+void PeeringDbRefresher::run_once() {
+  sources::peeringdb::SyncOptions options;
+  options.base_url = config_.peeringdb.sync_url;
+  options.api_key = api_key_;
+  options.snapshot_dir = config_.peeringdb.snapshot_dir;
+  const util::SystemClock clock;
+  sources::peeringdb::PeeringDbSync sync(*http_, clock, std::move(options));
+  auto report = sync.run(/*force_full=*/false);
+  if (!report) {
+    spdlog::warn("PeeringDB sync from {} failed, serving the previous snapshot: {}: {}",
+                 config_.peeringdb.sync_url, report.error().field, report.error().message);
+    return;
+  }
+  auto loaded = sources::peeringdb::load_snapshot_dir(config_.peeringdb.snapshot_dir);
+  if (!loaded) {
+    spdlog::warn("PeeringDB snapshot reload failed, serving the previous one: {}",
+                 loaded.error().message);
+    return;
+  }
+  spdlog::info("PeeringDB synced from {}: {} networks, {} exchanges", config_.peeringdb.sync_url,
+               loaded->first->network_count(), loaded->first->exchange_count());
+  holder_.replace(loaded->first);
+}
+
+}  // namespace peerapi::server
