@@ -49,19 +49,19 @@ enum class ErrorCode {
   duplicate_in_request,
   duplicate_session,
   // Operator policy (policy/operator_policy.hpp): stable reason codes of its decisions.
-  asn_denied,  // the operator's deny list names the requester
-  no_peeringdb_record,  // the requester has no PeeringDB network record
-  peering_policy,  // the requester's PeeringDB policy_general maps to review or reject
-  prefix_count,  // PeeringDB info_prefixes4/6 outside the operator's bounds
-  irr_as_set_missing,  // the requester's IRR AS-SET does not exist or expands to nothing
-  irr_unavailable,  // IRR data could not be consulted; held for review
-  rpki_invalid_routes,  // some IRR routes of the requester are RPKI-invalid (RFC 6811)
-  rpki_valid_share,  // too few IRR routes of the requester are RPKI-valid
-  rpki_unavailable,  // RPKI data is not loaded yet; held for review
-  session_cap,  // the requester's live sessions would exceed a cap
+  asn_denied,                  // the operator's deny list names the requester
+  no_peeringdb_record,         // the requester has no PeeringDB network record
+  peering_policy,              // the requester's PeeringDB policy_general maps to review or reject
+  prefix_count,                // PeeringDB info_prefixes4/6 outside the operator's bounds
+  irr_as_set_missing,          // the requester's IRR AS-SET does not exist or expands to nothing
+  irr_unavailable,             // IRR data could not be consulted; held for review
+  rpki_invalid_routes,         // some IRR routes of the requester are RPKI-invalid (RFC 6811)
+  rpki_valid_share,            // too few IRR routes of the requester are RPKI-valid
+  rpki_unavailable,            // RPKI data is not loaded yet; held for review
+  session_cap,                 // the requester's live sessions would exceed a cap
   address_family_not_allowed,  // the operator does not peer over this address family here
   location_route_server_only,  // only route-server sessions at this location
-  review_rule,  // an operator rule holds the session for manual review
+  review_rule,                 // an operator rule holds the session for manual review
   // Request level.
   unauthenticated,      // 401
   forbidden,            // 403
