@@ -9,12 +9,11 @@
 
 namespace peerapi::server {
 
-RpkiFacts::RpkiFacts(config::RpkiSourceSection config, const util::Clock& clock)
-    : config_(std::move(config)), clock_(clock) {}
+RpkiFacts::RpkiFacts(config::RpkiSourceSection config) : config_(std::move(config)) {}
 
 Result<std::unique_ptr<RpkiFacts>> RpkiFacts::create(const config::RpkiSourceSection& config,
                                                      const util::Clock& clock) {
-  std::unique_ptr<RpkiFacts> facts(new RpkiFacts(config, clock));
+  std::unique_ptr<RpkiFacts> facts(new RpkiFacts(config));
   if (!config.rtr.empty()) {
     // The same "host:port" syntax as an IRRd server ([v6]:port for IPv6 literals).
     auto endpoint = sources::irr::IrrdEndpoint::parse(config.rtr, "sources.rpki.rtr");

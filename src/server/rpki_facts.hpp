@@ -33,12 +33,11 @@ class RpkiFacts {
   [[nodiscard]] RouteValidator validator();
 
  private:
-  RpkiFacts(config::RpkiSourceSection config, const util::Clock& clock);
+  explicit RpkiFacts(config::RpkiSourceSection config);
   Result<void> reload_file();
   [[nodiscard]] std::shared_ptr<const sources::rpki::VrpTable> table() const;
 
   config::RpkiSourceSection config_;
-  const util::Clock& clock_;
   std::atomic<std::shared_ptr<const sources::rpki::VrpTable>> file_table_;
   std::unique_ptr<sources::rpki::RtrClient> rtr_;
   std::mutex stop_mutex_;
