@@ -1,13 +1,10 @@
 #include "sources/iana/update.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <utility>
+
+#include "util/atomic_file.hpp"
 
 namespace peerapi::sources::iana {
 
@@ -89,54 +86,7 @@ Result<RegistryFile> parse_as(RegistryKind kind, std::string_view text, std::str
   return file;
 }
 
-std::unexpected<Error> io_failure(const std::filesystem::path& path, std::string_view what) {
-  return fail(ErrorCode::io_error, path.string(), std::string(what) + ": " + std::strerror(errno));
-}
-
 }  // namespace
-
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-  const std::filesystem::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return io_failure(path, "cannot create " + temp.filename().string());
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      auto error = io_failure(path, "write failed");
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return error;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    auto error = io_failure(path, "fsync failed");
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return error;
-  }
-  if (::close(fd) != 0) {
-    auto error = io_failure(path, "close failed");
-    ::unlink(temp.c_str());
-    return error;
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    auto error = io_failure(path, "rename failed");
-    ::unlink(temp.c_str());
-    return error;
-  }
-  const std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
-  const int dir_fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    (void)::fsync(dir_fd);  // best effort: the rename is done either way
-    ::close(dir_fd);
-  }
-  return {};
-}
 
 Result<std::vector<RegistryChange>> update_registry_dir(const std::filesystem::path& dir,
                                                         std::span<const InputFile> inputs,
@@ -209,7 +159,8 @@ Result<std::vector<RegistryChange>> update_registry_dir(const std::filesystem::p
     const auto it = to_write.find(change.kind);
     if (it == to_write.end())
       continue;
-    if (auto written = write_file_atomically(dir / file_name(change.kind), it->second); !written)
+    if (auto written = util::write_file_atomically(dir / file_name(change.kind), it->second);
+        !written)
       return std::unexpected(written.error());
     change.written = true;
   }

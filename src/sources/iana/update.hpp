@@ -45,8 +45,4 @@ Result<std::vector<RegistryChange>> update_registry_dir(const std::filesystem::p
                                                         std::span<const InputFile> inputs,
                                                         bool dry_run = false);
 
-/// Writes `content` to `path` through a temporary file in the same directory, fsync, rename and
-/// a directory fsync. io_error at `path` on failure; the previous file is then untouched.
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content);
-
 }  // namespace peerapi::sources::iana

@@ -160,17 +160,5 @@ TEST(UpdateRegistryDirFresh, AnInvalidFileLeftInTheDirectoryIsReported) {
             (dir.path() / "ipv6-unicast-address-assignments.csv").string() + ":1:Date");
 }
 
-TEST(WriteFileAtomically, ReplacesTheFileWhole) {
-  TempDir dir;
-  const auto path = dir.path() / "f.txt";
-  write_file(path, "old");
-  ASSERT_TRUE(write_file_atomically(path, "new content").has_value());
-  EXPECT_EQ(read_file(path), "new content");
-  auto refused = write_file_atomically(dir.path() / "missing" / "f.txt", "x");
-  ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code, ErrorCode::io_error);
-  EXPECT_EQ(refused.error().field, (dir.path() / "missing" / "f.txt").string());
-}
-
 }  // namespace
 }  // namespace peerapi::sources::iana
