@@ -17,6 +17,7 @@
 
 #include "config/config.hpp"
 #include "net/http_client.hpp"
+#include "server/auth_setup.hpp"
 #include "sources/iana/bogons.hpp"
 #include "sources/iana/registry.hpp"
 #include "sources/iana/update.hpp"
@@ -137,21 +138,6 @@ class ProgressDisplay {
   bool tty_;
 };
 
-Result<std::string> read_api_key(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    return fail(ErrorCode::invalid_value, "--api-key-file", file + ": cannot be read");
-  std::string key;
-  std::getline(in, key);
-  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
-    key.pop_back();
-  const auto start = key.find_first_not_of(" \t");
-  key = start == std::string::npos ? "" : key.substr(start);
-  if (key.empty())
-    return fail(ErrorCode::invalid_value, "--api-key-file", file + ": the first line is empty");
-  return key;
-}
-
 int run_sync_peeringdb(const PeeringDbOptions& options) {
   constexpr std::string_view kCommand = "sync peeringdb";
   net::HttpClientOptions client;
@@ -166,19 +152,17 @@ int run_sync_peeringdb(const PeeringDbOptions& options) {
       std::cerr << config::describe(config.error());
       return kExitUsage;
     }
-    const config::OutboundSection& outbound = config->outbound;
-    client.policy.http_hosts = outbound.http_hosts;
-    for (const std::string& text : outbound.allowed_prefixes) {
-      if (auto prefix = model::Prefix::parse(text))
-        client.policy.allowed_prefixes.push_back(*prefix);
-    }
-    client.policy.allow_loopback_http = outbound.allow_loopback;
-    client.ca_file = outbound.ca_file;
+    net::HttpClientOptions outbound = server::outbound_client_options(config->outbound);
+    outbound.timeout_ms = client.timeout_ms;
+    outbound.max_response_bytes = client.max_response_bytes;
+    outbound.user_agent = client.user_agent;
+    client = std::move(outbound);
     sync.snapshot_dir = config->peeringdb.snapshot_dir;
     if (!config->peeringdb.sync_url.empty())
       sync.base_url = config->peeringdb.sync_url;
     if (options.api_key_file.empty() && !config->peeringdb.api_key_file.empty()) {
-      auto key = read_api_key(config->peeringdb.api_key_file.string());
+      auto key = sources::peeringdb::read_api_key_file(config->peeringdb.api_key_file,
+                                                       "peeringdb.api_key_file");
       if (!key)
         return report_error(kCommand, key.error(), kExitUsage);
       sync.api_key = std::move(*key);
@@ -196,7 +180,7 @@ int run_sync_peeringdb(const PeeringDbOptions& options) {
   if (!options.url.empty())
     sync.base_url = options.url;
   if (!options.api_key_file.empty()) {
-    auto key = read_api_key(options.api_key_file);
+    auto key = sources::peeringdb::read_api_key_file(options.api_key_file, "--api-key-file");
     if (!key)
       return report_error(kCommand, key.error(), kExitUsage);
     sync.api_key = std::move(*key);

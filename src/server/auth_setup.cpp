@@ -29,7 +29,7 @@ Result<bool> StoreReplayCache::first_use_all(std::span<const auth::OneTimeValue>
   return store_.remember_all_once(keys, now_ms);
 }
 
-std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection& outbound) {
+net::HttpClientOptions outbound_client_options(const config::OutboundSection& outbound) {
   net::HttpClientOptions options;
   options.policy.http_hosts = outbound.http_hosts;
   for (const std::string& text : outbound.allowed_prefixes) {
@@ -39,7 +39,11 @@ std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection&
   options.policy.allow_loopback_http = outbound.allow_loopback;
   options.ca_file = outbound.ca_file;
   options.timeout_ms = outbound.timeout_ms;
-  return std::make_unique<net::CurlHttpClient>(std::move(options));
+  return options;
+}
+
+std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection& outbound) {
+  return std::make_unique<net::CurlHttpClient>(outbound_client_options(outbound));
 }
 
 namespace {

@@ -31,6 +31,11 @@ class StoreReplayCache final : public auth::ReplayCache {
   store::Store& store_;
 };
 
+/// Client options with the configured outbound guard ([outbound]: hosts allowed over http,
+/// allowed prefixes, loopback, CA file) and timeout; callers fetching large documents (a
+/// PeeringDB sync) raise the timeout and response cap on the result.
+net::HttpClientOptions outbound_client_options(const config::OutboundSection& outbound);
+
 /// The outbound HTTP client with the configured guard.
 std::unique_ptr<net::HttpClient> make_http_client(const config::OutboundSection& outbound);
 

@@ -2,8 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-
+#include "server/auth_setup.hpp"
 #include "sources/peeringdb/snapshot.hpp"
 #include "sources/peeringdb/sync.hpp"
 
@@ -15,19 +14,6 @@ namespace {
 /// for small JWKS and discovery documents.
 constexpr std::int64_t kSyncTimeoutMs = 300'000;
 
-Result<std::string> read_key(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::string key;
-  if (!in || !std::getline(in, key))
-    return fail(ErrorCode::io_error, "peeringdb.api_key_file", file.string() + ": cannot be read");
-  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t'))
-    key.pop_back();
-  if (key.empty())
-    return fail(ErrorCode::config_invalid, "peeringdb.api_key_file",
-                file.string() + ": the first line is empty");
-  return key;
-}
-
 }  // namespace
 
 PeeringDbRefresher::PeeringDbRefresher(const config::Config& config, SnapshotHolder& holder)
@@ -37,21 +23,15 @@ Result<std::unique_ptr<PeeringDbRefresher>> PeeringDbRefresher::start(const conf
                                                                       SnapshotHolder& holder) {
   std::unique_ptr<PeeringDbRefresher> refresher(new PeeringDbRefresher(config, holder));
   if (!config.peeringdb.api_key_file.empty()) {
-    auto key = read_key(config.peeringdb.api_key_file);
+    auto key = sources::peeringdb::read_api_key_file(config.peeringdb.api_key_file,
+                                                     "peeringdb.api_key_file");
     if (!key)
       return std::unexpected(key.error());
     refresher->api_key_ = std::move(*key);
   }
-  net::HttpClientOptions client;
+  net::HttpClientOptions client = outbound_client_options(config.outbound);
   client.timeout_ms = kSyncTimeoutMs;
   client.max_response_bytes = sources::peeringdb::kMaxDocumentBytes;
-  client.policy.http_hosts = config.outbound.http_hosts;
-  for (const std::string& text : config.outbound.allowed_prefixes) {
-    if (auto prefix = model::Prefix::parse(text))
-      client.policy.allowed_prefixes.push_back(*prefix);
-  }
-  client.policy.allow_loopback_http = config.outbound.allow_loopback;
-  client.ca_file = config.outbound.ca_file;
   refresher->http_ = std::make_unique<net::CurlHttpClient>(std::move(client));
   refresher->thread_ = std::thread([raw = refresher.get()] {
     std::unique_lock lock(raw->stop_mutex_);

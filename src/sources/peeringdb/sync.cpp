@@ -17,7 +17,24 @@
 #include <thread>
 #include <utility>
 
+#include "util/atomic_file.hpp"
+
 namespace peerapi::sources::peeringdb {
+
+Result<std::string> read_api_key_file(const std::filesystem::path& file, std::string_view field) {
+  std::ifstream in(file, std::ios::binary);
+  std::string key;
+  if (!in || !std::getline(in, key))
+    return fail(ErrorCode::io_error, std::string(field), file.string() + ": cannot be read");
+  const auto first = key.find_first_not_of(" \t");
+  const auto last = key.find_last_not_of(" \t\r");
+  key = first == std::string::npos ? "" : key.substr(first, last - first + 1);
+  if (key.empty()) {
+    return fail(ErrorCode::invalid_value, std::string(field),
+                file.string() + ": the first line is empty");
+  }
+  return key;
+}
 
 namespace {
 
@@ -182,43 +199,6 @@ std::string state_text(const SyncState& state) {
 
 std::unexpected<Error> io_failure(const std::filesystem::path& path, const std::string& what) {
   return fail(ErrorCode::io_error, path.string(), what + ": " + std::strerror(errno));
-}
-
-/// Temporary file in the same directory, fsync, rename, directory fsync.
-Result<void> write_atomically(const std::filesystem::path& path, std::string_view content) {
-  const std::filesystem::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return io_failure(path, "cannot create " + temp.filename().string());
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      auto error = io_failure(path, "write failed");
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return error;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    auto error = io_failure(path, "fsync/close failed");
-    ::unlink(temp.c_str());
-    return error;
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    auto error = io_failure(path, "rename failed");
-    ::unlink(temp.c_str());
-    return error;
-  }
-  const int dir_fd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    (void)::fsync(dir_fd);  // best effort: the rename has happened
-    ::close(dir_fd);
-  }
-  return {};
 }
 
 /// flock(2) on the lock file for the lifetime of the object.
@@ -596,11 +576,11 @@ Result<SyncReport> PeeringDbSync::run(bool force_full) {
     if (merged[t].existing.present && merged[t].existing.bytes == merged[t].text)
       continue;
     const auto path = dir / (std::string(kObjectTypes[t]) + ".json");
-    if (auto written = write_atomically(path, merged[t].text); !written)
+    if (auto written = util::write_file_atomically(path, merged[t].text); !written)
       return std::unexpected(written.error());
     report.types[t].written = true;
   }
-  if (auto written = write_atomically(dir / kSyncStateFile, state_text(next)); !written)
+  if (auto written = util::write_file_atomically(dir / kSyncStateFile, state_text(next)); !written)
     return std::unexpected(written.error());
   return report;
 }

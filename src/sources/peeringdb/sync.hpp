@@ -39,6 +39,11 @@ inline constexpr std::string_view kSyncStateFile = ".sync-state.json";
 /// Held (flock) for the whole run, so two syncs never write one directory at once.
 inline constexpr std::string_view kSyncLockFile = ".sync.lock";
 
+/// The PeeringDB API key in the first line of `file` (surrounding blanks and a CR removed).
+/// io_error at `field` when the file cannot be read, invalid_value when that line is empty.
+/// The key itself never appears in an error.
+Result<std::string> read_api_key_file(const std::filesystem::path& file, std::string_view field);
+
 struct SyncOptions {
   std::string base_url = "https://www.peeringdb.com/api";
   /// Sent as "Authorization: Api-Key <key>". Never part of a message, a report or the state.
