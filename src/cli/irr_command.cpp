@@ -66,23 +66,6 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-/// The loaded database seen through the IrrSource interface (its const lookups).
-class DatabaseSource final : public irr::IrrSource {
- public:
-  explicit DatabaseSource(std::shared_ptr<const irr::IrrDatabase> database)
-      : database_(std::move(database)) {}
-  Result<std::vector<std::string>> as_set_members(std::string_view name) override {
-    return database_->as_set_members(name);
-  }
-  Result<std::vector<model::Prefix>> origin_prefixes(model::Asn origin,
-                                                     model::IpFamily family) override {
-    return database_->origin_prefixes(origin, family);
-  }
-
- private:
-  std::shared_ptr<const irr::IrrDatabase> database_;
-};
-
 void warn_about(const irr::AsSetExpansion& expansion, std::size_t max_depth) {
   if (!expansion.missing_sets.empty())
     warn("as_set", "member sets not found, left out: " + joined(expansion.missing_sets));
@@ -190,7 +173,7 @@ int run_expand(const ExpandCommandOptions& options) {
                              ? std::string()
                              : " (first: " + load_report.problems.front().to_string() + ")"));
     }
-    DatabaseSource source(*database);
+    irr::IrrDatabase& source = **database;
     if (root->asn) {
       asns.push_back(*root->asn);
     } else {

@@ -85,10 +85,8 @@ Result<policy::IrrFacts> IrrRoutingFacts::irr_facts(model::Asn asn,
     const std::lock_guard lock(irrd_mutex_);
     return facts_from(*irrd_, asn, network);
   }
-  const std::shared_ptr<const sources::irr::IrrDatabase> database = database_.load();
-  // The database is immutable after load; IrrSource's lookups are non-const only because an
-  // IRRd client keeps connection state.
-  return facts_from(const_cast<sources::irr::IrrDatabase&>(*database), asn, network);
+  const std::shared_ptr<sources::irr::IrrDatabase> database = database_.load();
+  return facts_from(*database, asn, network);
 }
 
 Result<policy::IrrFacts> IrrRoutingFacts::facts_from(sources::irr::IrrSource& source,

@@ -52,7 +52,7 @@ class IrrRoutingFacts final : public RoutingFacts {
 
   config::IrrSourceSection config_;
   RouteValidator validator_;
-  std::atomic<std::shared_ptr<const sources::irr::IrrDatabase>> database_;
+  std::atomic<std::shared_ptr<sources::irr::IrrDatabase>> database_;
   std::mutex irrd_mutex_;  // one IRRd connection, one query at a time
   std::unique_ptr<sources::irr::IrrdClient> irrd_;
   std::mutex stop_mutex_;

@@ -207,7 +207,7 @@ class IrrDatabaseBuilder final : public RpslHandler {
     ++report_.files;
   }
 
-  Result<std::shared_ptr<const IrrDatabase>> build();
+  Result<std::shared_ptr<IrrDatabase>> build();
 
  private:
   struct PendingSet {
@@ -578,7 +578,7 @@ void IrrDatabaseBuilder::build_routes(IrrDatabase& db) {
     column->shrink_to_fit();
 }
 
-Result<std::shared_ptr<const IrrDatabase>> IrrDatabaseBuilder::build() {
+Result<std::shared_ptr<IrrDatabase>> IrrDatabaseBuilder::build() {
   // Indexes are 32-bit; a dump this large is refused rather than silently wrapped.
   constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
   std::size_t pool_size = 0;
@@ -673,8 +673,8 @@ Result<void> read_dump(const std::filesystem::path& path, const std::string& fie
 
 }  // namespace
 
-Result<std::shared_ptr<const IrrDatabase>> IrrDatabase::load(
-    std::span<const std::filesystem::path> dumps, LoadReport& report) {
+Result<std::shared_ptr<IrrDatabase>> IrrDatabase::load(std::span<const std::filesystem::path> dumps,
+                                                       LoadReport& report) {
   IrrDatabaseBuilder builder(report);
   for (std::size_t i = 0; i < dumps.size(); ++i) {
     builder.start_file(dumps[i].string());
@@ -688,8 +688,8 @@ Result<std::shared_ptr<const IrrDatabase>> IrrDatabase::load(
   return builder.build();
 }
 
-Result<std::shared_ptr<const IrrDatabase>> IrrDatabase::from_text(std::string_view rpsl,
-                                                                  LoadReport& report) {
+Result<std::shared_ptr<IrrDatabase>> IrrDatabase::from_text(std::string_view rpsl,
+                                                            LoadReport& report) {
   IrrDatabaseBuilder builder(report);
   builder.start_file("<text>");
   RpslParser parser(builder);
@@ -699,7 +699,7 @@ Result<std::shared_ptr<const IrrDatabase>> IrrDatabase::from_text(std::string_vi
   return builder.build();
 }
 
-Result<std::shared_ptr<const IrrDatabase>> IrrDatabase::from_text(std::string_view rpsl) {
+Result<std::shared_ptr<IrrDatabase>> IrrDatabase::from_text(std::string_view rpsl) {
   LoadReport report;
   return from_text(rpsl, report);
 }

@@ -63,6 +63,8 @@ struct LoadReport {
   [[nodiscard]] std::size_t skipped() const noexcept;
 };
 
+/// No member changes a database once built, so a shared one needs no const to be safe to read
+/// from many threads, and it can be handed to anything that takes an IrrSource&.
 class IrrDatabase final : public IrrSource {
  public:
   /// Loads the dumps in order: plain RPSL text or gzip (recognised by its magic bytes, whatever
@@ -70,12 +72,11 @@ class IrrDatabase final : public IrrSource {
   /// they first appear. Errors: `io_error` (field "dumps[i]", message naming the path) when a
   /// dump cannot be opened or read; `data_invalid` (same field) when its gzip data is corrupt or
   /// truncated. Bad objects are no error: they are skipped and described in `report`.
-  static Result<std::shared_ptr<const IrrDatabase>> load(
-      std::span<const std::filesystem::path> dumps, LoadReport& report);
+  static Result<std::shared_ptr<IrrDatabase>> load(std::span<const std::filesystem::path> dumps,
+                                                   LoadReport& report);
   /// The same from RPSL text in memory (file name "<text>" in the report).
-  static Result<std::shared_ptr<const IrrDatabase>> from_text(std::string_view rpsl,
-                                                              LoadReport& report);
-  static Result<std::shared_ptr<const IrrDatabase>> from_text(std::string_view rpsl);
+  static Result<std::shared_ptr<IrrDatabase>> from_text(std::string_view rpsl, LoadReport& report);
+  static Result<std::shared_ptr<IrrDatabase>> from_text(std::string_view rpsl);
 
   /// IrrSource: see the const overloads.
   Result<std::vector<std::string>> as_set_members(std::string_view name) override;

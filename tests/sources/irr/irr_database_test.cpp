@@ -37,7 +37,7 @@ std::vector<std::string> members(const IrrDatabase& db, std::string_view name) {
   return result ? *result : std::vector<std::string>{};
 }
 
-std::shared_ptr<const IrrDatabase> must_load(std::string_view text, LoadReport& report) {
+std::shared_ptr<IrrDatabase> must_load(std::string_view text, LoadReport& report) {
   auto db = IrrDatabase::from_text(text, report);
   EXPECT_TRUE(db.has_value()) << db.error().message;
   return db ? *db : nullptr;
@@ -172,7 +172,7 @@ TEST(IrrDatabase, UnknownSetIsNotFound) {
 TEST(IrrDatabase, WorksThroughTheIrrSourceInterface) {
   const auto db = *IrrDatabase::from_text(kBasic);
   // The object was built non-const; IrrSource's methods are not const (see README.md).
-  IrrSource& source = const_cast<IrrDatabase&>(*db);
+  IrrSource& source = *db;
   EXPECT_EQ(source.as_set_members("AS-CUSTOMERS")->size(), 3u);
   EXPECT_EQ(source.origin_prefixes(asn(64501), model::IpFamily::v4)->size(), 4u);
   EXPECT_EQ(source.as_set_members("AS-NOPE").error().code, ErrorCode::not_found);
