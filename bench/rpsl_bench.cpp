@@ -26,34 +26,14 @@
 
 #include "sources/irr/irr_database.hpp"
 #include "sources/irr/rpsl_parser.hpp"
+#include "support/test_support.hpp"
 
 namespace peerapi::sources::irr {
 namespace {
 
-/// A directory under the system temp dir, removed with everything in it on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "peerapi-rpsl-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr)
-      path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty())
-      std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 /// The dump's path: $PEERAPI_IRR_DUMP, or a small generated one.
 const std::filesystem::path& dump_path() {
-  static ScratchDir scratch;
+  static peerapi::testing::TempDir scratch;
   static const std::filesystem::path path = [] {
     if (const char* env = std::getenv("PEERAPI_IRR_DUMP"); env != nullptr && *env != '\0')
       return std::filesystem::path(env);

@@ -14,34 +14,13 @@
 #include <vector>
 
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/test_support.hpp"
 
 namespace peerapi::store {
 namespace {
 
 constexpr std::uint32_t kPeerAsn = 64511;
 constexpr std::int64_t kNow = 1'700'000'000'000;
-
-/// A directory under the system temp dir, removed with everything in it on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "peerapi-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr)
-      path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty())
-      std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// A request of `count` approved sessions from `local_asn`, addresses 10.0.0.0 + host (IPv4
 /// space is large enough for every benchmark run to use fresh tuples).
@@ -130,7 +109,7 @@ class PopulatedStore {
     store_ = std::move(*opened);
   }
 
-  ScratchDir dir_;
+  peerapi::testing::TempDir dir_;
   util::SecureRandom random_;
   std::unique_ptr<SqliteStore> store_;
   std::vector<model::Uuid> ids_;
@@ -201,7 +180,7 @@ class WriteTarget {
     else
       store_ = std::move(*opened);
   }
-  ScratchDir dir_;
+  peerapi::testing::TempDir dir_;
   util::SecureRandom random_;
   std::unique_ptr<SqliteStore> store_;
 };

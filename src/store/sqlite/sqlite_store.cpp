@@ -241,6 +241,30 @@ Result<model::Session> session_from_row(const StatementRun& row) {
   };
 }
 
+/// Reads a page of session rows from `run`, which selects at most limit + 1 rows with seq >
+/// `after_seq` in seq order: the extra row only tells that more follow (next_after).
+Result<SessionPage> read_page(StatementRun& run, sqlite3* db, std::int64_t after_seq, int limit) {
+  SessionPage page;
+  page.sessions.reserve(static_cast<std::size_t>(std::min(limit, 128)));
+  std::int64_t last_seq = after_seq;
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      return page;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite_error(db, "cannot list sessions"));
+    if (std::ssize(page.sessions) == limit) {
+      page.next_after = last_seq;
+      return page;
+    }
+    auto session = session_from_row(run);
+    if (!session)
+      return std::unexpected(session.error());
+    page.sessions.push_back(std::move(*session));
+    last_seq = run.int64(kSeq);
+  }
+}
+
 /// The asns column: ASN numbers, ascending, separated by single spaces.
 std::string asn_column(std::vector<model::Asn> asns) {
   std::ranges::sort(asns);
@@ -940,8 +964,6 @@ Result<SessionPage> SqliteStore::list_sessions(model::Asn local_asn,
   const std::int64_t after_seq = after.value_or(0);    // AUTOINCREMENT sequences start at 1
   const std::int64_t fetch = std::int64_t{limit} + 1;  // one more tells whether more follow
 
-  SessionPage page;
-  page.sessions.reserve(static_cast<std::size_t>(std::min(limit, 128)));
   ReadLease reader = acquire_reader();
   sqlite::ReadStatements& s = reader->statements;
   StatementRun run(request_text ? s.list_by_asn_and_request : s.list_by_asn);
@@ -951,24 +973,7 @@ Result<SessionPage> SqliteStore::list_sessions(model::Asn local_asn,
   else
     run.bind(1, asn).bind(2, after_seq).bind(3, fetch);
 
-  std::int64_t last_seq = after_seq;
-  for (;;) {
-    const int rc = run.step();
-    if (rc == SQLITE_DONE)
-      break;
-    if (rc != SQLITE_ROW)
-      return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot list sessions"));
-    if (std::ssize(page.sessions) == limit) {
-      page.next_after = last_seq;
-      break;
-    }
-    auto session = sqlite::session_from_row(run);
-    if (!session)
-      return std::unexpected(session.error());
-    page.sessions.push_back(std::move(*session));
-    last_seq = run.int64(sqlite::kSeq);
-  }
-  return page;
+  return sqlite::read_page(run, reader->db.get(), after_seq, limit);
 }
 
 Result<std::optional<model::Session>> SqliteStore::transition(
@@ -1209,29 +1214,11 @@ Result<SessionPage> SqliteStore::sessions_with_status(model::SessionStatus statu
                                                       int limit) {
   if (limit < 1)
     return fail(ErrorCode::out_of_range, "limit", "limit must be 1 or more");
-  SessionPage page;
   ReadLease reader = acquire_reader();
   StatementRun run(reader->statements.list_by_status);
   const std::int64_t after_seq = after.value_or(0);
   run.bind(1, model::to_string(status)).bind(2, after_seq).bind(3, std::int64_t{limit} + 1);
-  std::int64_t last_seq = after_seq;
-  for (;;) {
-    const int rc = run.step();
-    if (rc == SQLITE_DONE)
-      break;
-    if (rc != SQLITE_ROW)
-      return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot list sessions"));
-    if (std::ssize(page.sessions) == limit) {
-      page.next_after = last_seq;
-      break;
-    }
-    auto session = sqlite::session_from_row(run);
-    if (!session)
-      return std::unexpected(session.error());
-    page.sessions.push_back(std::move(*session));
-    last_seq = run.int64(sqlite::kSeq);
-  }
-  return page;
+  return sqlite::read_page(run, reader->db.get(), after_seq, limit);
 }
 
 Result<void> SqliteStore::ping() {
