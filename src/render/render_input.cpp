@@ -17,7 +17,8 @@ constexpr std::array<std::pair<Daemon, std::string_view>, 3> kDaemonNames{{
 std::optional<int> parse_version_part(std::string_view text) {
   int value = -1;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || text.size() > 4 || text.front() < '0' || text.front() > '9' || ec != std::errc{} || ptr != text.data() + text.size())
+  if (text.empty() || text.size() > 4 || text.front() < '0' || text.front() > '9' ||
+      ec != std::errc{} || ptr != text.data() + text.size())
     return std::nullopt;
   return value;
 }
