@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 CMAKE_FLAGS ?=
 
-.PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz fuzz-smoke bench format format-check clean
+.PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz fuzz-smoke bench update-golden format format-check clean
 
 deps:
 	@scripts/install-deps
@@ -48,6 +48,14 @@ fuzz: build-fuzz
 
 bench: build
 	@bench/run-all
+
+# Rewrites the rendered-configuration golden files (tests/render/golden/) from the renderers;
+# review the diff before committing it.
+update-golden: build
+	@for t in render_bird_test render_frr_test render_openbgpd_test; do \
+	  if [ -x build/tests/$$t ]; then PEERAPI_UPDATE_GOLDEN=1 build/tests/$$t --gtest_brief=1 || exit 1; fi; \
+	done
+	@git status --short tests/render/golden
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli_store.hpp"
 #include "config/config.hpp"
 #include "model/session.hpp"
 #include "model/uuid.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 #include "util/clock.hpp"
 
 namespace peerapi::cli {
@@ -38,32 +38,18 @@ std::string actor_of(const AdminOptions& options) {
   return "operator:" + name;
 }
 
-struct OpenedStore {
-  util::SecureRandom random;
-  std::unique_ptr<store::SqliteStore> store;
-};
-
 /// The store of the server configured in `config_file`; nullptr after printing why not.
-std::unique_ptr<OpenedStore> open_store(const std::string& config_file) {
+std::unique_ptr<OpenedStore> open_configured_store(const std::string& config_file) {
   auto config = config::load_config(config_file);
   if (!config) {
     std::cerr << config::describe(config.error());
     return nullptr;
   }
-  auto opened = std::make_unique<OpenedStore>();
-  store::SqliteOptions options;
-  options.synchronous = config->store.synchronous;
-  auto store = store::SqliteStore::open(config->store.sqlite, opened->random, options);
-  if (!store) {
-    std::cerr << "peerapi admin: store: " << store.error().message << "\n";
-    return nullptr;
-  }
-  opened->store = std::move(*store);
-  return opened;
+  return cli::open_store(*config, "admin");
 }
 
 int list_pending(const AdminOptions& options) {
-  auto opened = open_store(options.config_file);
+  auto opened = open_configured_store(options.config_file);
   if (!opened)
     return kExitUsage;
   std::optional<std::int64_t> after;
@@ -105,7 +91,7 @@ int decide(const AdminOptions& options, model::SessionStatus to, const std::stri
     }
     ids.push_back(*id);
   }
-  auto opened = open_store(options.config_file);
+  auto opened = open_configured_store(options.config_file);
   if (!opened)
     return kExitUsage;
   const util::SystemClock clock;

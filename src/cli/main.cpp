@@ -6,6 +6,7 @@
 #include "cli/admin_command.hpp"
 #include "cli/dev_idp_command.hpp"
 #include "cli/irr_command.hpp"
+#include "cli/render_command.hpp"
 #include "cli/rpki_command.hpp"
 #include "cli/sync_command.hpp"
 #include "config/config.hpp"
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   auto run_irr = peerapi::cli::add_irr_commands(app, irr_cmd);
   CLI::App* rpki_cmd = nullptr;
   auto run_rpki = peerapi::cli::add_rpki_commands(app, rpki_cmd);
+  CLI::App* render_cmd = nullptr;
+  auto run_render = peerapi::cli::add_render_commands(app, render_cmd);
   CLI::App* sync_cmd = nullptr;
   auto run_sync = peerapi::cli::add_sync_commands(app, sync_cmd);
 
@@ -89,6 +92,8 @@ int main(int argc, char** argv) {
       return run_rpki();
     if (*sync_cmd)
       return run_sync();
+    if (*render_cmd)
+      return run_render();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peerapi: fatal: %s\n", e.what());
     return kExitRuntime;

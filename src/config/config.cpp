@@ -594,6 +594,95 @@ void read_sources(Checker& check, const toml::table& root, SourcesSection& out) 
   }
 }
 
+std::optional<render::RtrCache> rtr_cache(std::string_view text) {
+  if (!host_port(text))
+    return std::nullopt;
+  const auto colon = text.rfind(':');
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return render::RtrCache{
+      host, static_cast<std::uint16_t>(std::stoi(std::string(text.substr(colon + 1))))};
+}
+
+void read_render(Checker& check, const toml::table& root, const SourcesSection& sources,
+                 render::Options& out) {
+  // The RTR cache the router uses defaults to the one peerapi itself reads.
+  if (!sources.rpki.rtr.empty())
+    out.rpki = rtr_cache(sources.rpki.rtr);
+  const toml::table* t = check.table(root, "render", "render", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "render",
+                  {"mode", "router_id", "strict_roles", "gtsm", "prefer_tcp_ao",
+                   "max_prefix_headroom_percent", "max_prefix_warning_percent",
+                   "max_prefix_default_v4", "max_prefix_default_v6", "max_prefix_restart_minutes",
+                   "max_length_v4", "max_length_v6", "rpki_cache", "local_preference",
+                   "rpki_not_found_local_preference", "dampening", "announce", "own_prefixes"});
+  if (auto mode = check.string(*t, "mode", "render.mode", false)) {
+    if (auto parsed = render::parse_filter_mode(*mode, "render.mode"))
+      out.mode = *parsed;
+    else
+      check.error(t->get("mode"), "render.mode", parsed.error().message);
+  }
+  if (auto id = check.string(*t, "router_id", "render.router_id", false)) {
+    if (auto parsed = model::IpAddress::parse(*id, "render.router_id"))
+      out.router_id = *parsed;
+    else
+      check.error(t->get("router_id"), "render.router_id", parsed.error().message);
+  }
+  out.strict_roles = check.boolean(*t, "strict_roles", "render.strict_roles").value_or(false);
+  out.gtsm = check.boolean(*t, "gtsm", "render.gtsm").value_or(true);
+  out.prefer_tcp_ao = check.boolean(*t, "prefer_tcp_ao", "render.prefer_tcp_ao").value_or(true);
+  out.dampening = check.boolean(*t, "dampening", "render.dampening").value_or(false);
+  const auto int_key = [&](std::string_view key, std::int64_t min, std::int64_t max, auto& field) {
+    const std::string path = "render." + std::string(key);
+    if (auto value = check.integer(*t, key, path, min, max))
+      field = static_cast<std::remove_reference_t<decltype(field)>>(*value);
+  };
+  int_key("max_prefix_headroom_percent", 0, 1000, out.max_prefix_headroom_percent);
+  int_key("max_prefix_warning_percent", 1, 100, out.max_prefix_warning_percent);
+  int_key("max_prefix_default_v4", 1, 10'000'000, out.max_prefix_default_v4);
+  int_key("max_prefix_default_v6", 1, 10'000'000, out.max_prefix_default_v6);
+  int_key("max_prefix_restart_minutes", 0, 65535, out.max_prefix_restart_minutes);
+  int_key("max_length_v4", 8, 32, out.max_length_v4);
+  int_key("max_length_v6", 16, 128, out.max_length_v6);
+  int_key("local_preference", 1, 0xFFFFFFFFll, out.local_preference);
+  int_key("rpki_not_found_local_preference", 0, 0xFFFFFFFFll, out.rpki_not_found_local_preference);
+  if (auto cache = check.string(*t, "rpki_cache", "render.rpki_cache", false)) {
+    if (cache->empty()) {
+      out.rpki.reset();  // "" turns ROV off in the rendered configuration
+    } else if (auto parsed = rtr_cache(*cache)) {
+      out.rpki = *parsed;
+    } else {
+      check.error(t->get("rpki_cache"), "render.rpki_cache",
+                  "must be \"host:port\" of the RTR cache the router connects to, e.g. "
+                  "\"127.0.0.1:3323\" (\"\" for no ROV)");
+    }
+  }
+  const auto announce = check.string_list(*t, "announce", "render.announce");
+  for (std::size_t i = 0; announce && i < announce->size(); ++i) {
+    const std::string path = "render.announce[" + std::to_string(i) + "]";
+    if (auto range = model::parse_prefix_range((*announce)[i], path))
+      out.announce.push_back(*range);
+    else
+      check.error(t->get("announce"), path, range.error().message);
+  }
+  const auto own = check.string_list(*t, "own_prefixes", "render.own_prefixes");
+  for (std::size_t i = 0; own && i < own->size(); ++i) {
+    const std::string path = "render.own_prefixes[" + std::to_string(i) + "]";
+    if (auto prefix = model::Prefix::parse((*own)[i], path))
+      out.own_prefixes.push_back(*prefix);
+    else
+      check.error(t->get("own_prefixes"), path, prefix.error().message);
+  }
+  for (const auto& error : render::check_options(out, "render")) {
+    // "render.announce[1]" -> the node of key "announce", for the line number.
+    const std::string key = error.field.substr(std::string_view("render.").size());
+    check.error(t->get(key.substr(0, key.find('['))), error.field, error.message);
+  }
+}
+
 // JWS algorithms an access token or proof may use. HS* are absent on purpose: a shared secret
 // between an IdP and every resource server is not how tokens for other networks are checked.
 const std::set<std::string, std::less<>> kAsymmetricAlgorithms{
@@ -861,7 +950,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   Checker check(origin);
   check.only_keys(root, "",
                   {"server", "network", "store", "peeringdb", "approval", "policy", "sources",
-                   "auth", "outbound", "log"});
+                   "render", "auth", "outbound", "log"});
   Config config;
   read_server(check, root, config.server);
   read_network(check, root, config.network);
@@ -878,6 +967,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
     check.error(root.get("policy"), "policy",
                 "the RPKI rules need VRPs: add [sources.rpki] with vrps or rtr");
   }
+  read_render(check, root, config.sources, config.render);
   read_auth(check, root, config.auth);
   read_outbound(check, root, config.outbound);
   read_log(check, root, config.log);

@@ -13,6 +13,7 @@
 #include "model/asn.hpp"
 #include "model/error.hpp"
 #include "policy/operator_policy.hpp"
+#include "render/render_input.hpp"
 
 namespace peerapi::config {
 
@@ -166,6 +167,8 @@ struct Config {
   /// [policy]: the operator's peering policy (policy/operator_policy.hpp).
   policy::Rules policy;
   SourcesSection sources;
+  /// [render]: how sessions become router configuration (render/render_input.hpp Options).
+  render::Options render;
   AuthSection auth;
   OutboundSection outbound;
   LogSection log;

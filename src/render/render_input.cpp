@@ -130,9 +130,9 @@ std::vector<Error> check_options(const Options& options, std::string_view prefix
                                                                  : options.max_length_v6;
     if (range.max_length > max) {
       bad("announce[" + std::to_string(i) + "]",
-          to_string(range) + " is more specific than max_length_v" +
-              (range.prefix.family() == model::IpFamily::v4 ? "4" : "6") +
-              "; peers filter it (RFC 7454 6.1.3)");
+          to_string(range) + " is too specific: longer than max_length_v" +
+              (range.prefix.family() == model::IpFamily::v4 ? "4" : "6") + " (" +
+              std::to_string(max) + "), so peers filter it (RFC 7454 6.1.3)");
     }
   }
   return errors;

@@ -165,6 +165,67 @@ dir = "data/iana"
   EXPECT_TRUE(config->sources.rpki.configured());
 }
 
+TEST(Config, RenderOptionsParseAndDefaultTheRtrCacheToTheSourceOne) {
+  auto defaults = parse_config(with("[sources.rpki]\nrtr = \"127.0.0.1:3323\"\n"));
+  ASSERT_TRUE(defaults.has_value()) << describe(defaults.error());
+  ASSERT_TRUE(defaults->render.rpki.has_value());
+  EXPECT_EQ(defaults->render.rpki->host, "127.0.0.1");
+  EXPECT_EQ(defaults->render.rpki->port, 3323);
+  EXPECT_EQ(defaults->render.mode, render::FilterMode::strict);
+  EXPECT_EQ(defaults->render.max_length_v4, 24);
+
+  auto config = parse_config(with(R"(
+[render]
+mode = "loose"
+router_id = "192.0.2.1"
+strict_roles = true
+gtsm = false
+prefer_tcp_ao = false
+max_prefix_headroom_percent = 50
+max_prefix_warning_percent = 80
+max_prefix_default_v4 = 500
+max_prefix_default_v6 = 100
+max_prefix_restart_minutes = 0
+max_length_v4 = 24
+max_length_v6 = 44
+rpki_cache = "[2001:db8::53]:8282"
+local_preference = 200
+rpki_not_found_local_preference = 150
+dampening = true
+announce = ["198.51.100.0/24", "2001:db8:100::/40{40,44}"]
+own_prefixes = ["198.51.100.0/22"]
+)"));
+  ASSERT_TRUE(config.has_value()) << describe(config.error());
+  const render::Options& r = config->render;
+  EXPECT_EQ(r.mode, render::FilterMode::loose);
+  ASSERT_TRUE(r.router_id.has_value());
+  EXPECT_EQ(r.router_id->to_string(), "192.0.2.1");
+  EXPECT_TRUE(r.strict_roles);
+  EXPECT_FALSE(r.gtsm);
+  EXPECT_FALSE(r.prefer_tcp_ao);
+  EXPECT_EQ(r.max_prefix_headroom_percent, 50);
+  EXPECT_EQ(r.max_prefix_warning_percent, 80);
+  EXPECT_EQ(r.max_prefix_default_v4, 500u);
+  EXPECT_EQ(r.max_prefix_default_v6, 100u);
+  EXPECT_EQ(r.max_prefix_restart_minutes, 0);
+  EXPECT_EQ(r.max_length_v4, 24);
+  EXPECT_EQ(r.max_length_v6, 44);
+  ASSERT_TRUE(r.rpki.has_value());
+  EXPECT_EQ(r.rpki->host, "2001:db8::53");
+  EXPECT_EQ(r.rpki->port, 8282);
+  EXPECT_EQ(r.local_preference, 200u);
+  EXPECT_EQ(r.rpki_not_found_local_preference, 150u);
+  EXPECT_TRUE(r.dampening);
+  ASSERT_EQ(r.announce.size(), 2u);
+  EXPECT_EQ(model::to_string(r.announce[1]), "2001:db8:100::/40{40,44}");
+  ASSERT_EQ(r.own_prefixes.size(), 1u);
+
+  auto no_rov =
+      parse_config(with("[sources.rpki]\nrtr = \"127.0.0.1:3323\"\n[render]\nrpki_cache = \"\"\n"));
+  ASSERT_TRUE(no_rov.has_value()) << describe(no_rov.error());
+  EXPECT_FALSE(no_rov->render.rpki.has_value());
+}
+
 struct BadConfig {
   std::string name;
   std::string extra;     // appended to the minimal file
@@ -327,6 +388,23 @@ INSTANTIATE_TEST_SUITE_P(
             "rpki rule without rpki source",
             "[policy]\nreject_rpki_invalid = true\n[sources.irr]\nirrd = \"irr.example.net:43\"\n",
             "policy", "[sources.rpki]"},
+        BadConfig{"render unknown key", "[render]\nmax_len_v4 = 24\n", "render.max_len_v4",
+                  "unknown key"},
+        BadConfig{"render mode", "[render]\nmode = \"tight\"\n", "render.mode", "\"strict\""},
+        BadConfig{"render router id v6", "[render]\nrouter_id = \"2001:db8::1\"\n",
+                  "render.router_id", "IPv4"},
+        BadConfig{"render max length", "[render]\nmax_length_v4 = 33\n", "render.max_length_v4",
+                  "between"},
+        BadConfig{"render rpki cache", "[render]\nrpki_cache = \"127.0.0.1\"\n",
+                  "render.rpki_cache", "host:port"},
+        BadConfig{"render announce bad prefix", "[render]\nannounce = [\"198.51.100.1/24\"]\n",
+                  "render.announce[0]", "host bits"},
+        BadConfig{"render announce too specific",
+                  "[render]\nannounce = [\"198.51.100.0/24{24,25}\"]\n", "render.announce[0]",
+                  "too specific"},
+        BadConfig{"render not-found preference not lower",
+                  "[render]\nrpki_not_found_local_preference = 100\n",
+                  "render.rpki_not_found_local_preference", "lower than local_preference"},
         BadConfig{"irr both dumps and irrd",
                   "[sources.irr]\ndumps = [\"a.db\"]\nirrd = \"irr.example.net:43\"\n",
                   "sources.irr.irrd", "not both"},
