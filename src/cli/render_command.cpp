@@ -48,6 +48,7 @@ int fail_with(const Error& error, int code) {
 /// or with --all every session that belongs on the router.
 Result<std::vector<model::Session>> select_sessions(store::Store& store,
                                                     const RenderOptions& options,
+                                                    const std::vector<model::Uuid>& ids,
                                                     std::vector<render::Notice>& notices) {
   std::vector<model::Session> sessions;
   if (options.all) {
@@ -64,18 +65,15 @@ Result<std::vector<model::Session>> select_sessions(store::Store& store,
     }
     return sessions;
   }
-  for (const std::string& text : options.session_ids) {
-    auto id = model::Uuid::parse(text, "--session");
-    if (!id)
-      return std::unexpected(id.error());
-    auto session = store.get_session(*id);
+  for (const model::Uuid& id : ids) {
+    auto session = store.get_session(id);
     if (!session)
       return std::unexpected(session.error());
     if (!*session)
-      return fail(ErrorCode::not_found, "--session", "no session " + id->to_string());
+      return fail(ErrorCode::not_found, "--session", "no session " + id.to_string());
     if (!server::belongs_on_router((*session)->status)) {
       notices.push_back(
-          render::Notice{id->to_string(), "status",
+          render::Notice{id.to_string(), "status",
                          "the session is " + std::string(model::to_string((*session)->status)) +
                              ": rendered on request, but it does not belong on the router"});
     }
@@ -161,6 +159,13 @@ int run(const RenderOptions& options) {
         Error{ErrorCode::missing_field, "--session", "give --session ID (one or more) or --all"},
         kExitUsage);
   }
+  std::vector<model::Uuid> ids;
+  for (const std::string& text : options.session_ids) {
+    auto id = model::Uuid::parse(text, "--session");
+    if (!id)
+      return fail_with(id.error(), kExitUsage);
+    ids.push_back(*id);
+  }
   if (options.side != "receiver" && options.side != "initiator") {
     return fail_with(Error{ErrorCode::invalid_value, "--side",
                            "expected receiver (this server's network) or initiator"},
@@ -176,12 +181,11 @@ int run(const RenderOptions& options) {
     return kExitRuntime;
 
   std::vector<render::Notice> notices;
-  auto sessions = select_sessions(*opened->store, options, notices);
-  if (!sessions)
-    return fail_with(sessions.error(), sessions.error().code == ErrorCode::not_found ||
-                                               sessions.error().code == ErrorCode::invalid_value
-                                           ? kExitUsage
-                                           : kExitRuntime);
+  auto sessions = select_sessions(*opened->store, options, ids, notices);
+  if (!sessions) {
+    return fail_with(sessions.error(),
+                     sessions.error().code == ErrorCode::not_found ? kExitUsage : kExitRuntime);
+  }
 
   server::RenderSources sources;
   auto snapshot = sources::peeringdb::load_snapshot_dir(config->peeringdb.snapshot_dir);

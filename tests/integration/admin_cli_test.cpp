@@ -11,37 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "integration/cli_run.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/test_support.hpp"
 #include "util/clock.hpp"
 
 namespace peerapi::testing {
 namespace {
-
-struct CliRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs `peerapi ARGS` (no shell metacharacters) with a 30 s limit.
-CliRun run_peerapi(const std::string& args) {
-  TempDir dir;
-  const auto err_file = dir.path() / "stderr";
-  const std::string command =
-      "timeout 30 " + std::string(PEERAPI_BINARY) + " " + args + " 2>" + err_file.string();
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    return run;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
-    run.out += buffer.data();
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = read_file(err_file);
-  return run;
-}
 
 model::Session pending_session(const model::Uuid& request_id, model::Uuid id, std::uint32_t host) {
   model::SessionRequest fields{

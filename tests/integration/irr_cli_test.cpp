@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/cli_run.hpp"
 #include "sources/irr/irrd_double.hpp"
 #include "support/test_support.hpp"
 
@@ -20,40 +21,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-
-struct CliRun {
-  int status = -1;
-  std::vector<std::string> lines;  // stdout, one entry per line
-  std::string err;
-};
-
-/// Runs `peerapi ARGS` (no shell metacharacters in ARGS) with a 30 s limit.
-CliRun run_peerapi(const std::string& args) {
-  TempDir dir;
-  const auto err_file = dir.path() / "stderr";
-  const std::string command =
-      "timeout 30 " + std::string(PEERAPI_BINARY) + " " + args + " 2>" + err_file.string();
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    return run;
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
-    out += buffer.data();
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    const std::size_t end = out.find('\n', start);
-    run.lines.push_back(out.substr(start, end - start));
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
-  }
-  run.err = read_file(err_file);
-  return run;
-}
 
 void add_world(IrrdDouble& server) {
   server.add_set("AS-CUSTOMERS", {"AS64501", "AS-DOWNSTREAM"});
@@ -74,7 +41,7 @@ TEST(IrrCli, ExpandsAnAsSetFromIrrd) {
   add_world(server);
   const CliRun run = run_peerapi("irr expand AS-CUSTOMERS --irrd " + server.address());
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_THAT(run.lines,
+  EXPECT_THAT(run.lines(),
               ElementsAre("192.0.2.0/24", "198.51.100.0/24", "198.51.100.0/26", "198.51.101.0/24"));
   EXPECT_EQ(run.err, "");
   EXPECT_THAT(server.commands(), ElementsAre("!!", "!npeerapi", "!iAS-CUSTOMERS,1", "!gAS64501",
@@ -86,10 +53,11 @@ TEST(IrrCli, AggregatesLikeBgpq4) {
   add_world(server);
   const CliRun run = run_peerapi("irr expand as-customers --aggregate --irrd " + server.address());
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_THAT(run.lines, ElementsAre("192.0.2.0/24", "198.51.100.0/23{24,24}", "198.51.100.0/26"));
+  EXPECT_THAT(run.lines(),
+              ElementsAre("192.0.2.0/24", "198.51.100.0/23{24,24}", "198.51.100.0/26"));
   const CliRun v6 = run_peerapi("irr expand AS-CUSTOMERS -A --family 6 --irrd " + server.address());
   ASSERT_EQ(v6.status, 0) << v6.err;
-  EXPECT_THAT(v6.lines, ElementsAre("2001:db8::/47{48,48}"));
+  EXPECT_THAT(v6.lines(), ElementsAre("2001:db8::/47{48,48}"));
 }
 
 TEST(IrrCli, AnAsnExpandsToItsOwnRoutes) {
@@ -97,7 +65,7 @@ TEST(IrrCli, AnAsnExpandsToItsOwnRoutes) {
   add_world(server);
   const CliRun run = run_peerapi("irr expand AS65536 --irrd " + server.address());
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_THAT(run.lines, ElementsAre("192.0.2.0/24"));
+  EXPECT_THAT(run.lines(), ElementsAre("192.0.2.0/24"));
   EXPECT_EQ(server.count("!i"), 0);
 }
 
@@ -107,7 +75,7 @@ TEST(IrrCli, MaxDepthExpandsHereAndWarnsAboutLoops) {
   const CliRun run =
       run_peerapi("irr expand AS-CUSTOMERS --max-depth 5 --irrd " + server.address());
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_THAT(run.lines,
+  EXPECT_THAT(run.lines(),
               ElementsAre("192.0.2.0/24", "198.51.100.0/24", "198.51.100.0/26", "198.51.101.0/24"));
   EXPECT_THAT(run.err, HasSubstr("peerapi irr expand: warning: as_set: membership loops cut at: "
                                  "AS-CUSTOMERS"));
@@ -121,14 +89,14 @@ TEST(IrrCli, SourcesRestrictTheServer) {
   const CliRun ripe =
       run_peerapi("irr expand AS-RIPE-ONLY --sources ripe --irrd " + server.address());
   ASSERT_EQ(ripe.status, 0) << ripe.err;
-  EXPECT_THAT(ripe.lines, ElementsAre("203.0.113.0/24"));
+  EXPECT_THAT(ripe.lines(), ElementsAre("203.0.113.0/24"));
   const CliRun radb =
       run_peerapi("irr expand AS-RIPE-ONLY --sources RADB --irrd " + server.address());
   EXPECT_EQ(radb.status, 1);
   EXPECT_THAT(radb.err, StartsWith("peerapi irr expand: as_set: AS-RIPE-ONLY: no such as-set"));
   const CliRun qualified = run_peerapi("irr expand RIPE::AS-RIPE-ONLY --irrd " + server.address());
   ASSERT_EQ(qualified.status, 0) << qualified.err;
-  EXPECT_THAT(qualified.lines, ElementsAre("203.0.113.0/24"));
+  EXPECT_THAT(qualified.lines(), ElementsAre("203.0.113.0/24"));
 }
 
 TEST(IrrCli, UnknownSetIsExitOne) {
@@ -136,7 +104,7 @@ TEST(IrrCli, UnknownSetIsExitOne) {
   add_world(server);
   const CliRun run = run_peerapi("irr expand AS-NOWHERE --irrd " + server.address());
   EXPECT_EQ(run.status, 1);
-  EXPECT_THAT(run.lines, IsEmpty());
+  EXPECT_THAT(run.lines(), IsEmpty());
   EXPECT_EQ(run.err, "peerapi irr expand: as_set: AS-NOWHERE: no such as-set at irrd " +
                          server.address() + "\n");
 }
@@ -177,7 +145,7 @@ TEST(IrrCli, BadInputIsExitTwoWithoutAsking) {
     const CliRun run = run_peerapi(c.args);
     EXPECT_EQ(run.status, 2) << c.args << "\n" << run.err;
     EXPECT_THAT(run.err, HasSubstr(c.err_prefix)) << c.args;
-    EXPECT_THAT(run.lines, IsEmpty()) << c.args;
+    EXPECT_THAT(run.lines(), IsEmpty()) << c.args;
   }
   EXPECT_EQ(server.connections(), 0) << "bad input is refused before any query";
 }
@@ -194,13 +162,13 @@ TEST(IrrCli, ExpandsFromAnRpslDump) {
              "route6: 2001:db8::/32\norigin: AS64502\nsource: TEST\n");
   const CliRun run = run_peerapi("irr expand AS-CUSTOMERS -A --dump " + dump.string());
   ASSERT_EQ(run.status, 0) << run.err;
-  EXPECT_THAT(run.lines, ElementsAre("198.51.100.0/23{24,24}"));
+  EXPECT_THAT(run.lines(), ElementsAre("198.51.100.0/23{24,24}"));
   EXPECT_THAT(run.err, HasSubstr("warning: as_set: member sets not found, left out: AS-GONE"));
   EXPECT_THAT(run.err, HasSubstr("warning: as_set: membership loops cut at: AS-CUSTOMERS"));
 
   const CliRun v6 = run_peerapi("irr expand AS64502 --family 6 --dump " + dump.string());
   ASSERT_EQ(v6.status, 0) << v6.err;
-  EXPECT_THAT(v6.lines, ElementsAre("2001:db8::/32"));
+  EXPECT_THAT(v6.lines(), ElementsAre("2001:db8::/32"));
 
   const CliRun unknown = run_peerapi("irr expand AS-NOWHERE --dump " + dump.string());
   EXPECT_EQ(unknown.status, 1);

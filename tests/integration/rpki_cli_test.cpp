@@ -13,38 +13,11 @@
 #include <thread>
 #include <vector>
 
+#include "integration/cli_run.hpp"
 #include "support/test_support.hpp"
 
 namespace peerapi::testing {
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs `peerapi ARGS` through the shell (ARGS are test-controlled), optionally feeding `input`
-/// on stdin; captures stdout and stderr.
-Run run_peerapi(const std::string& args, const std::string& input = "") {
-  TempDir dir;
-  const auto in_file = dir.path() / "stdin";
-  const auto err_file = dir.path() / "stderr";
-  write_file(in_file, input);
-  const std::string command = std::string(PEERAPI_BINARY) + " " + args + " <" + in_file.string() +
-                              " 2>" + err_file.string();
-  Run run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    return run;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
-    run.out += buffer.data();
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = read_file(err_file);
-  return run;
-}
 
 std::string example_vrps() {
   return (shared_dir() / "reference/daemons/vrps-example.json").string();
