@@ -5,6 +5,7 @@
 // filter the same routes for the same reasons, and the decisions are tested once, here.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -48,6 +49,25 @@ enum class OutboundRule : std::uint8_t {
 /// reason.
 std::string_view rule_comment(InboundRule rule) noexcept;
 std::string_view rule_comment(OutboundRule rule) noexcept;
+
+/// An inclusive range of ASNs.
+struct AsnRange {
+  std::uint32_t first = 0;
+  std::uint32_t last = 0;
+};
+
+/// The ASNs InboundRule::reject_private_asn rejects anywhere in a received AS path (RFC 7454
+/// section 9): 0 (RFC 7607), 23456 AS_TRANS (RFC 6793), 64512-65534 private use (RFC 6996) with
+/// 65535 (RFC 7300), 65552-131071 reserved by IANA, 4200000000-4294967294 private use with
+/// 4294967295 (RFC 7300). Documentation ASNs (RFC 5398) are not in it: labs and tests use them.
+/// Every renderer uses exactly this list, in this order.
+inline constexpr std::array<AsnRange, 5> kPrivateOrReservedAsns{{
+    {0, 0},
+    {23456, 23456},
+    {64512, 65535},
+    {65552, 131071},
+    {4200000000u, 4294967295u},
+}};
 
 /// Neighbor-level features (not filters) that a daemon may or may not support.
 enum class Feature : std::uint8_t {
