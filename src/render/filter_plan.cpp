@@ -102,9 +102,7 @@ InboundPlan plan_inbound(const RenderInput& input, const SessionInput& session) 
     return plan;
   }
   const auto add = [&](InboundRule rule) { plan.rules.push_back(rule); };
-  add(InboundRule::reject_bogons);
   add(InboundRule::reject_default_route);
-  add(InboundRule::reject_too_specific);
 
   if (!options.own_prefixes.empty()) {
     for (const auto& prefix : options.own_prefixes) {
@@ -131,6 +129,9 @@ InboundPlan plan_inbound(const RenderInput& input, const SessionInput& session) 
   plan.ixp_lan.erase(std::unique(plan.ixp_lan.begin(), plan.ixp_lan.end()), plan.ixp_lan.end());
   if (!plan.ixp_lan.empty())
     add(InboundRule::reject_ixp_lan);
+
+  add(InboundRule::reject_bogons);
+  add(InboundRule::reject_too_specific);
 
   if (options.mode == FilterMode::strict) {
     for (const auto& range : session.irr_prefixes) {

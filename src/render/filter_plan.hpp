@@ -20,12 +20,14 @@ namespace peerapi::render {
 /// Inbound rules, in the order a renderer applies them. Every reject rule ends processing of
 /// the route; the last rules modify an accepted route.
 enum class InboundRule : std::uint8_t {
-  reject_everything,          // their side is a monitoring session: it announces nothing (draft)
-  reject_bogons,              // 6.1.1 not globally routable; 6.1.2.1 IPv6 not allocated by IANA
+  reject_everything,  // their side is a monitoring session: it announces nothing (draft)
+  // The most specific reasons first, so that a log names the rule an operator would name:
+  // the default route is also a bogon entry, and an IXP LAN more-specific also too specific.
   reject_default_route,       // 6.1.6
-  reject_too_specific,        // 6.1.3
   reject_own_prefixes,        // 6.1.4
   reject_ixp_lan,             // 6.1.5
+  reject_bogons,              // 6.1.1 not globally routable; 6.1.2.1 IPv6 not allocated by IANA
+  reject_too_specific,        // 6.1.3
   reject_not_in_irr,          // 6.1.2.2.1 (strict mode)
   reject_rpki_invalid,        // 6.1.2.2.2, RFC 6811
   reject_private_asn,         // 9: a private ASN (RFC 6996, RFC 7300 reserved) anywhere in the path
@@ -106,8 +108,8 @@ struct OutboundPlan {
 
 /// Inbound plan of `session`:
 /// - their side monitoring: reject_everything only;
-/// - otherwise bogons, default, too specific, own prefixes (when any), IXP LAN (when PeeringDB
-///   lists prefixes), IRR (strict mode), RPKI invalid (when a cache is configured), private
+/// - otherwise default, own prefixes (when any), IXP LAN (when PeeringDB lists prefixes),
+///   bogons, too specific, IRR (strict mode), RPKI invalid (when a cache is configured), private
 ///   ASN, own ASN, first AS and next hop (when their_insert_asn), community scrub, RPKI
 ///   not-found preference (when a cache is configured).
 InboundPlan plan_inbound(const RenderInput& input, const SessionInput& session);

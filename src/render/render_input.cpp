@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <map>
 
 namespace peerapi::render {
 
@@ -167,8 +168,46 @@ Neighbor orient(const model::SessionRequest& session, Side side) {
 }
 
 std::string session_name(const SessionInput& session) {
+  // The last 12 hex digits: random in every UUID version (in v7 the first ones are the
+  // creation time, shared by sessions created together).
+  const std::string id = session.session_id.to_string();
   return "as" + std::to_string(session.neighbor.their_asn.value()) + "_" +
-         session.session_id.to_string().substr(0, 8);
+         id.substr(id.size() - 12);
+}
+
+std::vector<std::string> unique_session_names(const RenderInput& input,
+                                              std::vector<Notice>& notices) {
+  std::vector<std::string> names;
+  std::map<std::string, int> count;
+  for (const auto& session : input.sessions) {
+    names.push_back(session_name(session));
+    ++count[names.back()];
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (count[session_name(input.sessions[i])] < 2)
+      continue;
+    std::string hex = input.sessions[i].session_id.to_string();
+    hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
+    const std::string base = names[i];
+    for (std::size_t digits = 4; digits <= hex.size(); digits *= 2) {
+      names[i] = base + "_" + hex.substr(hex.size() - digits);
+      bool clash = false;
+      for (std::size_t j = 0; j < input.sessions.size(); ++j) {
+        if (j == i || session_name(input.sessions[j]) != base)
+          continue;
+        std::string other = input.sessions[j].session_id.to_string();
+        other.erase(std::remove(other.begin(), other.end(), '-'), other.end());
+        clash = clash || other.substr(other.size() - digits) == hex.substr(hex.size() - digits);
+      }
+      if (!clash)
+        break;
+    }
+    notices.push_back(Notice{names[i], "session_name",
+                             "session_name() \"" + base +
+                                 "\" is shared by several sessions; this one is named \"" +
+                                 names[i] + "\""});
+  }
+  return names;
 }
 
 RouterId effective_router_id(const RenderInput& input) {

@@ -168,10 +168,24 @@ struct RenderInput {
   std::vector<SessionInput> sessions;
 };
 
-/// A stable name for the session in configuration: "as64501_1a2b3c4d" (their ASN and the first
-/// eight hex digits of the session id). Valid as a BIRD protocol name, an FRR route-map name
-/// part, an OpenBGPD group name and a file name.
+/// A stable name for the session in configuration: "as64501_0c1d2e3f4a01" (their ASN and the
+/// last twelve hex digits of the session id, its random part). Valid as a BIRD protocol name, an
+/// FRR route-map name part, an OpenBGPD group name and a file name.
 std::string session_name(const SessionInput& session);
+
+/// Something the configuration does not do that the plan asked for. Also written as a comment
+/// at the spot in the output.
+struct Notice {
+  std::string session;  // session_name(), or empty for the shared part
+  std::string what;     // a Feature name or an InboundRule/OutboundRule description
+  std::string message;  // "BIRD 2.0.12 has no TCP-AO (from 2.17); TCP MD5 used"
+};
+
+/// session_name() of every input session, in order, made unique: a name several sessions share
+/// (their ids end alike) gets more hex digits of the id until it differs, and a notice
+/// (what = "session_name") says so. Renderers name sessions with these.
+std::vector<std::string> unique_session_names(const RenderInput& input,
+                                              std::vector<Notice>& notices);
 
 /// The BGP identifier to use (Options::router_id rule) and whether it was a fallback.
 struct RouterId {

@@ -23,14 +23,6 @@ struct RenderedFile {
   bool top_level = false;  // bird.conf / frr.conf / bgpd.conf
 };
 
-/// Something the configuration does not do that the plan asked for. Also written as a comment
-/// at the spot in the output.
-struct Notice {
-  std::string session;  // session_name(), or empty for the shared part
-  std::string what;     // a Feature name or an InboundRule/OutboundRule description
-  std::string message;  // "BIRD 2.0.12 has no TCP-AO (from 2.17); TCP MD5 used"
-};
-
 struct Rendering {
   std::vector<RenderedFile> files;  // sorted by name
   std::vector<Notice> notices;      // in output order

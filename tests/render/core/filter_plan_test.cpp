@@ -63,7 +63,7 @@ TEST(Orient, ReceiverSeesTheRequesterAsItsNeighbor) {
 }
 
 TEST(SessionName, IsTheirAsnAndTheIdPrefix) {
-  EXPECT_EQ(session_name(v4_session()), "as64501_0190a1b2");
+  EXPECT_EQ(session_name(v4_session()), "as64501_0c1d2e3f4a01");
 }
 
 TEST(MaxPrefix, PeeringDbFigurePlusHeadroomRoundedUp) {
@@ -126,9 +126,9 @@ TEST(PlanInbound, StrictSessionHasEveryRuleInOrder) {
   RenderInput input = base_input(Daemon::bird);
   const InboundPlan plan = plan_inbound(input, v4_session());
   EXPECT_EQ(plan.rules, (std::vector<InboundRule>{
-                            InboundRule::reject_bogons, InboundRule::reject_default_route,
-                            InboundRule::reject_too_specific, InboundRule::reject_own_prefixes,
-                            InboundRule::reject_ixp_lan, InboundRule::reject_not_in_irr,
+                            InboundRule::reject_default_route, InboundRule::reject_own_prefixes,
+                            InboundRule::reject_ixp_lan, InboundRule::reject_bogons,
+                            InboundRule::reject_too_specific, InboundRule::reject_not_in_irr,
                             InboundRule::reject_rpki_invalid, InboundRule::reject_private_asn,
                             InboundRule::reject_own_asn, InboundRule::require_first_as,
                             InboundRule::require_next_hop, InboundRule::scrub_own_communities,
@@ -224,6 +224,27 @@ TEST(RuleComments, EveryRuleNamesItsReason) {
     EXPECT_FALSE(rule_comment(static_cast<InboundRule>(rule)).empty()) << rule;
   for (int rule = 0; rule <= static_cast<int>(OutboundRule::reject_too_specific); ++rule)
     EXPECT_NE(rule_comment(static_cast<OutboundRule>(rule)).find("RFC 7454"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace peerapi::render
+
+namespace peerapi::render {
+namespace {
+
+TEST(UniqueSessionNames, SharedTailsGetMoreDigitsAndANotice) {
+  using namespace peerapi::testing::render_cases;
+  RenderInput input = base_input(Daemon::frr);
+  SessionInput twin = v6_session();
+  twin.session_id = uuid("0290a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01");
+  input.sessions = {v4_session(), twin, v6_session()};
+  std::vector<Notice> notices;
+  const auto names = unique_session_names(input, notices);
+  ASSERT_EQ(names.size(), 3u);
+  EXPECT_NE(names[0], names[1]);
+  EXPECT_TRUE(names[0].starts_with("as64501_0c1d2e3f4a01_"));
+  EXPECT_EQ(names[2], "as64501_0c1d2e3f4a02");  // unique: session_name() itself
+  EXPECT_EQ(notices.size(), 2u);
 }
 
 }  // namespace
