@@ -236,12 +236,21 @@ std::string as_path_file() {
   std::string out = "# AS path checks shared by the import filters (RFC 7454 section 9).\n";
   out += kGenerated;
   out +=
-      "\n# True when the path holds a private ASN (RFC 6996: 64512-65534, 4200000000-4294967294)\n"
-      "# or a reserved last ASN (RFC 7300: 65535, 4294967295).\n"
+      "\n# True when the path holds a private or reserved ASN: 0 (RFC 7607), 23456 (RFC 6793),\n"
+      "# 64512-65534 and 4200000000-4294967294 (RFC 6996), 65535 and 4294967295 (RFC 7300),\n"
+      "# 65552-131071 (IANA reserved).\n"
       "function peerapi_private_asn_in_path(bgppath aspath)\n"
       "{\n"
-      "  return aspath ~ [= * [64512..65535, 4200000000..4294967295] * =];\n"
-      "}\n";
+      "  return aspath ~ [= * [";
+  bool first = true;
+  for (const AsnRange& range : kPrivateOrReservedAsns) {
+    out += first ? "" : ", ";
+    first = false;
+    out += std::to_string(range.first);
+    if (range.last != range.first)
+      out += ".." + std::to_string(range.last);
+  }
+  out += "] * =];\n}\n";
   return out;
 }
 
