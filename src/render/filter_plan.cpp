@@ -1,6 +1,7 @@
 #include "render/filter_plan.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace peerapi::render {
 
@@ -9,6 +10,19 @@ namespace {
 template <class Rule>
 bool contains(const std::vector<Rule>& rules, Rule rule) {
   return std::find(rules.begin(), rules.end(), rule) != rules.end();
+}
+
+/// The session's IRR ranges of its own family, sorted.
+std::vector<model::PrefixRange> family_irr(const SessionInput& session) {
+  std::vector<model::PrefixRange> ranges;
+  ranges.reserve(session.irr_prefixes.size());
+  for (const auto& range : session.irr_prefixes) {
+    if (range.prefix.family() == session.family())
+      ranges.push_back(range);
+  }
+  if (!std::is_sorted(ranges.begin(), ranges.end()))
+    std::sort(ranges.begin(), ranges.end());
+  return ranges;
 }
 
 }  // namespace
@@ -134,11 +148,7 @@ InboundPlan plan_inbound(const RenderInput& input, const SessionInput& session) 
   add(InboundRule::reject_too_specific);
 
   if (options.mode == FilterMode::strict) {
-    for (const auto& range : session.irr_prefixes) {
-      if (range.prefix.family() == family)
-        plan.irr.push_back(range);
-    }
-    std::sort(plan.irr.begin(), plan.irr.end());
+    plan.irr = family_irr(session);
     add(InboundRule::reject_not_in_irr);
   }
   if (options.rpki)
@@ -177,6 +187,55 @@ OutboundPlan plan_outbound(const RenderInput& input, const SessionInput& session
   plan.rules = {OutboundRule::export_announce, OutboundRule::reject_bogons,
                 OutboundRule::reject_too_specific};
   return plan;
+}
+
+IrrLists shared_irr_lists(const RenderInput& input, const std::vector<std::string>& names) {
+  IrrLists result;
+  result.of_session.resize(input.sessions.size());
+  if (input.options.mode != FilterMode::strict)
+    return result;
+  std::map<std::string, std::size_t> by_name;
+  for (std::size_t i = 0; i < input.sessions.size(); ++i) {
+    const SessionInput& session = input.sessions[i];
+    if (session.neighbor.their_monitoring)
+      continue;  // reject_everything: no IRR rule
+    const bool v4 = session.family() == model::IpFamily::v4;
+    const std::string suffix = v4 ? "_v4" : "_v6";
+    std::vector<model::PrefixRange> prefixes = family_irr(session);
+    std::string name = "as" + std::to_string(session.neighbor.their_asn.value()) + suffix;
+    auto found = by_name.find(name);
+    if (found != by_name.end() && (result.lists[found->second].prefixes != prefixes ||
+                                   result.lists[found->second].irr_object != session.irr_object)) {
+      name = names[i] + suffix;  // a list of its own
+      found = by_name.find(name);
+    }
+    if (found == by_name.end()) {
+      found = by_name.emplace(name, result.lists.size()).first;
+      result.lists.push_back(
+          IrrList{name, session.irr_object, session.family(), std::move(prefixes)});
+    }
+    result.of_session[i] = found->second;
+  }
+  // Sorted by name; the indexes follow.
+  std::vector<std::size_t> order(result.lists.size());
+  for (std::size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return result.lists[a].name < result.lists[b].name;
+  });
+  std::vector<std::size_t> new_index(order.size());
+  std::vector<IrrList> sorted;
+  sorted.reserve(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    new_index[order[i]] = i;
+    sorted.push_back(std::move(result.lists[order[i]]));
+  }
+  result.lists = std::move(sorted);
+  for (auto& index : result.of_session) {
+    if (index)
+      index = new_index[*index];
+  }
+  return result;
 }
 
 std::vector<Feature> wanted_features(const RenderInput& input, const SessionInput& session) {

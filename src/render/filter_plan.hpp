@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -117,6 +118,28 @@ InboundPlan plan_inbound(const RenderInput& input, const SessionInput& session);
 /// Outbound plan: export_nothing when our side is monitoring or nothing of the session's
 /// family is declared; else the declared list with the safety filters.
 OutboundPlan plan_outbound(const RenderInput& input, const SessionInput& session);
+
+/// The IRR prefix lists of a strict rendering (RFC 7454 6.2.1.1.1), one per (their ASN, family)
+/// and shared by that peer's sessions of the family: a peer at five exchanges has its list once
+/// in the output, and the routers hold it once.
+struct IrrList {
+  /// "as64501_v4"; "as64501_0c1d2e3f4a01_v4" (the session's name) for a session whose list
+  /// differs from the one its peer's first session of the family has.
+  std::string name;
+  std::string irr_object;
+  model::IpFamily family = model::IpFamily::v4;
+  std::vector<model::PrefixRange> prefixes;  // as InboundPlan::irr: session family, sorted
+};
+
+struct IrrLists {
+  std::vector<IrrList> lists;  // sorted by name
+  /// Per input session: the index of its list in `lists`, or nullopt when its plan has no
+  /// reject_not_in_irr rule (loose mode, monitoring neighbor).
+  std::vector<std::optional<std::size_t>> of_session;
+};
+
+/// The lists of `input`; `names` are the sessions' names (unique_session_names).
+IrrLists shared_irr_lists(const RenderInput& input, const std::vector<std::string>& names);
 
 /// Features the session asks for (secret → tcp_md5 or tcp_ao, directly connected → gtsm, ...),
 /// in enum order.

@@ -36,6 +36,7 @@ using namespace openbgpd;
 constexpr std::string_view kBogonsFile = "peerapi/bogons.conf";
 constexpr std::string_view kAnnounceFile = "peerapi/announce.conf";
 constexpr std::string_view kRpkiFile = "peerapi/rpki.conf";
+constexpr std::string_view kIrrFile = "peerapi/irr.conf";
 /// Large-community marks: <our ASN>:7454:<RFC 7454 section>.
 constexpr std::string_view kBogonMark = ":7454:61";
 constexpr std::string_view kNextHopMark = ":7454:10";
@@ -257,17 +258,18 @@ struct SessionText {
 
 class SessionWriter {
  public:
+  /// `name`: the session's unique name; `irr_set`: its IRR prefix-set in peerapi/irr.conf.
   SessionWriter(const RenderInput& input, const Shared& shared, const SessionInput& session,
-                std::vector<Notice>& notices)
+                std::string name, std::string irr_set, std::vector<Notice>& notices)
       : input_(input),
         shared_(shared),
         session_(session),
         notices_(notices),
-        name_(session_name(session)),
+        name_(std::move(name)),
         inbound_(plan_inbound(input, session)),
         outbound_(plan_outbound(input, session)),
         peer_(session.neighbor.their_ip.to_string()),
-        irr_set_("peerapi_irr_" + name_) {}
+        irr_set_(std::move(irr_set)) {}
 
   SessionText write() {
     SessionText text;
@@ -316,22 +318,8 @@ class SessionWriter {
   // --- sets -----------------------------------------------------------------------------------
 
   [[nodiscard]] std::string sets() const {
-    std::string out;
-    if (!inbound_.has(InboundRule::reject_not_in_irr))
-      return out;
-    const std::string source =
-        session_.irr_object.empty()
-            ? std::string(" (no IRR object was looked up)")
-            : " registered for " + comment_text(session_.irr_object) + " (IRR, aggregated)";
-    comment(out, "RFC 7454 section 6.1.2.2.1: the " + family_text(session_.family()) + " prefixes" +
-                     source);
-    if (inbound_.irr.empty())
-      comment(out, "empty: nothing from this neighbor is accepted");
-    line(out, "prefix-set " + irr_set_ + " {");
-    for (const auto& range : inbound_.irr)
-      line(out, prefix_set_entry(range), "\t");
-    line(out, "}");
-    return out;
+    // The IRR prefix-set is shared per peer and family (peerapi/irr.conf).
+    return {};
   }
 
   // --- neighbor -------------------------------------------------------------------------------
@@ -660,8 +648,8 @@ std::string session_file(const SessionText& text, bool rpki) {
   std::string out = text.header;
   comment(out, "Three parts for the set, neighbor and filter sections of bgpd.conf, which holds");
   comment(out, "them there. Included from another main file, it needs " + std::string(kBogonsFile));
-  comment(out, "and " + std::string(kAnnounceFile) +
-                   (rpki ? " (and " + std::string(kRpkiFile) + " for RPKI)" : std::string()) +
+  comment(out, "and " + std::string(kAnnounceFile) + " (in strict mode " + std::string(kIrrFile) +
+                   (rpki ? ", and " + std::string(kRpkiFile) + " for RPKI)" : std::string(")")) +
                    " included before it.");
   out += "\n# --- sets\n";
   out += text.sets.empty() ? "# none\n" : text.sets;
@@ -689,6 +677,30 @@ void part(std::string& out, std::string_view file, std::string_view which,
   }
   out += '\n';
   out += text;
+}
+
+std::string irr_set_name(const IrrList& list) {
+  return "peerapi_irr_" + list.name;
+}
+
+/// RFC 7454 section 6.1.2.2.1: every peer's IRR prefix list, once per (peer, family). An empty
+/// set is defined too: the allow rule then matches nothing and bgpd's default deny holds.
+std::string irr_file(const IrrLists& lists) {
+  std::string out;
+  comment(out, "RFC 7454 section 6.1.2.2.1: the prefixes each peer registers in the IRR,");
+  comment(out, "aggregated like bgpq4 -A; one prefix-set per peer and address family.");
+  for (const IrrList& list : lists.lists) {
+    out += '\n';
+    comment(out, comment_text(list.irr_object.empty() ? std::string("no IRR object looked up")
+                                                      : list.irr_object) +
+                     ", " + family_text(list.family) +
+                     (list.prefixes.empty() ? ": empty, nothing is accepted" : ""));
+    line(out, "prefix-set " + irr_set_name(list) + " {");
+    for (const auto& range : list.prefixes)
+      line(out, prefix_set_entry(range), "\t");
+    line(out, "}");
+  }
+  return out;
 }
 
 }  // namespace
@@ -745,14 +757,25 @@ Rendering render_openbgpd(const RenderInput& input) {
                "(RFC 7454 section 6.1.2.2.2) is not rendered"});
   }
 
+  const std::vector<std::string> names = unique_session_names(input, notices);
+  const IrrLists irr = shared_irr_lists(input, names);
+  const bool strict = input.options.mode == FilterMode::strict;
+  const std::string irr_sets = strict ? irr_file(irr) : std::string();
   std::vector<SessionText> sessions;
   sessions.reserve(input.sessions.size());
-  for (const SessionInput& session : input.sessions)
-    sessions.push_back(SessionWriter(input, shared, session, notices).write());
+  for (std::size_t i = 0; i < input.sessions.size(); ++i) {
+    sessions.push_back(SessionWriter(input, shared, input.sessions[i], names[i],
+                                     irr.of_session[i] ? irr_set_name(irr.lists[*irr.of_session[i]])
+                                                       : std::string(),
+                                     notices)
+                           .write());
+  }
 
   section(top, "sets");
   part(top, kBogonsFile, "", bogons);
   part(top, kAnnounceFile, "", announce);
+  if (strict)
+    part(top, kIrrFile, "", irr_sets);
   for (const SessionText& text : sessions) {
     if (!text.sets.empty())
       part(top, "peerapi/sessions/" + text.name + ".conf", "sets", text.sets);
@@ -774,6 +797,8 @@ Rendering render_openbgpd(const RenderInput& input) {
   rendering.files.push_back(RenderedFile{"bgpd.conf", std::move(top), true});
   rendering.files.push_back(RenderedFile{std::string(kBogonsFile), bogons, false});
   rendering.files.push_back(RenderedFile{std::string(kAnnounceFile), announce, false});
+  if (strict)
+    rendering.files.push_back(RenderedFile{std::string(kIrrFile), irr_sets, false});
   if (input.options.rpki)
     rendering.files.push_back(RenderedFile{std::string(kRpkiFile), rpki, false});
   for (const SessionText& text : sessions) {

@@ -476,14 +476,16 @@ TEST(OpenbgpdFilter, TooSpecificSaysTheLength) {
 }
 
 TEST(OpenbgpdFilter, StrictAllowsOnlyTheIrrSetLooseAllowsByDefault) {
-  const std::string strict = only_session_file(render_openbgpd(one_session(v4_session()))).text;
+  const Rendering rendering = render_openbgpd(one_session(v4_session()));
+  const std::string strict = only_session_file(rendering).text;
   const auto base = position(strict, "\ndeny from 192.0.2.11\n");
   const auto allow = position(strict,
                               "allow from 192.0.2.11 prefix-set "
-                              "peerapi_irr_as64501_0c1d2e3f4a01 set localpref 100\n");
+                              "peerapi_irr_as64501_v4 set localpref 100\n");
   EXPECT_LT(base, allow);
-  EXPECT_TRUE(contains(strict,
-                       "prefix-set peerapi_irr_as64501_0c1d2e3f4a01 {\n"
+  // The set is shared by the peer's IPv4 sessions: peerapi/irr.conf.
+  EXPECT_TRUE(contains(file_named(rendering, "peerapi/irr.conf").text,
+                       "prefix-set peerapi_irr_as64501_v4 {\n"
                        "\t198.18.0.0/15 prefixlen 16 - 24\n\t203.0.113.0/24\n}\n"));
 
   RenderInput loose = one_session(v4_session());
@@ -495,10 +497,10 @@ TEST(OpenbgpdFilter, StrictAllowsOnlyTheIrrSetLooseAllowsByDefault) {
 
   SessionInput empty = v4_session();
   empty.irr_prefixes.clear();
-  const std::string none = only_session_file(render_openbgpd(one_session(empty))).text;
+  const std::string none = file_named(render_openbgpd(one_session(empty)), "peerapi/irr.conf").text;
   EXPECT_TRUE(contains(none,
-                       "# empty: nothing from this neighbor is accepted\n"
-                       "prefix-set peerapi_irr_as64501_0c1d2e3f4a01 {\n}\n"));
+                       "# AS-EXAMPLE-ACCESS, IPv4: empty, nothing is accepted\n"
+                       "prefix-set peerapi_irr_as64501_v4 {\n}\n"));
 }
 
 TEST(OpenbgpdFilter, RpkiRulesAndTheRtrBlock) {
@@ -611,15 +613,16 @@ TEST(OpenbgpdRendering, TopLevelHoldsEveryPartInSectionOrder) {
   }
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
   EXPECT_EQ(top_level, 1);
-  EXPECT_EQ(names, (std::vector<std::string>{"bgpd.conf", "peerapi/announce.conf",
-                                             "peerapi/bogons.conf", "peerapi/rpki.conf",
-                                             "peerapi/sessions/as64501_0c1d2e3f4a01.conf",
-                                             "peerapi/sessions/as64501_0c1d2e3f4a02.conf"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"bgpd.conf", "peerapi/announce.conf", "peerapi/bogons.conf",
+                                      "peerapi/irr.conf", "peerapi/rpki.conf",
+                                      "peerapi/sessions/as64501_0c1d2e3f4a01.conf",
+                                      "peerapi/sessions/as64501_0c1d2e3f4a02.conf"}));
   const std::string& top = file_named(rendering, "bgpd.conf").text;
   EXPECT_FALSE(contains(top, "\ninclude "));
   const auto as = position(top, "\nAS 64500\n");
   const auto sets = position(top, "prefix-set peerapi_bogons_v4 {");
-  const auto irr = position(top, "prefix-set peerapi_irr_as64501_0c1d2e3f4a02 {");
+  const auto irr = position(top, "prefix-set peerapi_irr_as64501_v6 {");
   const auto rtr = position(top, "\nrtr 127.0.0.1 {");
   const auto neighbor = position(top, "\nneighbor 192.0.2.11 {");
   const auto second = position(top, "\nneighbor 2001:db8:ffff::11 {");

@@ -19,7 +19,7 @@ TEST(OpenbgpdScale, ThousandSessionsAreAcceptedByBgpd) {
   const RenderInput input = peerapi::testing::openbgpd::thousand_sessions();
   const Rendering rendering = render_openbgpd(input);
   // bgpd.conf, bogons, announce, rpki and one file per session, each name once.
-  ASSERT_EQ(rendering.files.size(), 4u + 1000u);
+  ASSERT_EQ(rendering.files.size(), 5u + 1000u);
   std::set<std::string> names;
   for (const RenderedFile& file : rendering.files)
     names.insert(file.name);
