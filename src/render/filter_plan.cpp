@@ -12,7 +12,7 @@ bool contains(const std::vector<Rule>& rules, Rule rule) {
   return std::find(rules.begin(), rules.end(), rule) != rules.end();
 }
 
-/// The session's IRR ranges of its own family, sorted.
+/// The session's IRR ranges of its own family, sorted, without duplicates.
 std::vector<model::PrefixRange> family_irr(const SessionInput& session) {
   std::vector<model::PrefixRange> ranges;
   ranges.reserve(session.irr_prefixes.size());
@@ -22,6 +22,7 @@ std::vector<model::PrefixRange> family_irr(const SessionInput& session) {
   }
   if (!std::is_sorted(ranges.begin(), ranges.end()))
     std::sort(ranges.begin(), ranges.end());
+  ranges.erase(std::unique(ranges.begin(), ranges.end()), ranges.end());
   return ranges;
 }
 

@@ -249,3 +249,38 @@ TEST(UniqueSessionNames, SharedTailsGetMoreDigitsAndANotice) {
 
 }  // namespace
 }  // namespace peerapi::render
+
+namespace peerapi::render {
+namespace {
+
+TEST(SharedIrrLists, OnePerPeerAndFamilyUnlessASessionDiffers) {
+  using namespace peerapi::testing::render_cases;
+  RenderInput input = base_input(Daemon::bird);
+  SessionInput second_ix = v4_session();
+  second_ix.session_id = uuid("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a09");
+  SessionInput odd = v4_session();
+  odd.session_id = uuid("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a0a");
+  odd.irr_prefixes = {range("203.0.113.0/24"), range("203.0.113.0/24")};  // duplicates go
+  SessionInput theirs = v4_session();
+  theirs.session_id = uuid("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a0b");
+  theirs.neighbor.their_monitoring = true;
+  input.sessions = {v4_session(), v6_session(), second_ix, odd, theirs};
+  std::vector<Notice> notices;
+  const auto names = unique_session_names(input, notices);
+  const IrrLists lists = shared_irr_lists(input, names);
+  ASSERT_EQ(lists.lists.size(), 3u);
+  EXPECT_EQ(lists.lists[0].name, "as64501_0c1d2e3f4a0a_v4");
+  EXPECT_EQ(lists.lists[0].prefixes, std::vector<model::PrefixRange>{range("203.0.113.0/24")});
+  EXPECT_EQ(lists.lists[1].name, "as64501_v4");
+  EXPECT_EQ(lists.lists[1].prefixes.size(), 2u);
+  EXPECT_EQ(lists.lists[2].name, "as64501_v6");
+  EXPECT_EQ(lists.lists[2].family, model::IpFamily::v6);
+  EXPECT_EQ(lists.of_session, (std::vector<std::optional<std::size_t>>{1, 2, 1, 0, std::nullopt}));
+  input.options.mode = FilterMode::loose;
+  const IrrLists loose = shared_irr_lists(input, names);
+  EXPECT_TRUE(loose.lists.empty());
+  EXPECT_EQ(loose.of_session.size(), 5u);
+}
+
+}  // namespace
+}  // namespace peerapi::render
