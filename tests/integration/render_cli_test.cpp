@@ -115,7 +115,7 @@ class RenderCli : public ::testing::Test {
   }
 
   static std::string file_of(const std::string& session_id) {
-    return "peerapi/sessions/as64501_" + session_id.substr(0, 8) + ".conf";
+    return "peerapi/sessions/as64501_" + session_id.substr(session_id.size() - 12) + ".conf";
   }
 
   TempDir dir_;
@@ -147,7 +147,7 @@ TEST_F(RenderCli, AllSessionsOnTheRouterPassEachDaemonsChecker) {
     EXPECT_TRUE(std::filesystem::exists(out / file_of(approved_v6_)));
     EXPECT_FALSE(std::filesystem::exists(out / file_of(pending_))) << "pending is not on a router";
     // The IRR prefix list of AS-EXAMPLE-ACCESS (examples/irr/example.db) is in the filters.
-    EXPECT_THAT(read_file(out / file_of(approved_v4_)), HasSubstr("198.51.100.0/24"));
+    EXPECT_THAT(read_file(out / "peerapi/irr.conf"), HasSubstr("198.51.100.0/24"));
     for (std::string checker : daemon.checkers) {
       checker.replace(checker.find("{}"), 2, (out / daemon.top).string());
       EXPECT_EQ(daemon_refusal("cd / && " + checker), "") << checker;

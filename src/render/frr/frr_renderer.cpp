@@ -599,6 +599,7 @@ std::string render_session(Context& context, const SessionInput& session, const 
     out.comment(name_note);
   out.comment("Uses the shared objects of peerapi/bogons.conf, peerapi/policy.conf,");
   out.comment(std::string("peerapi/announce.conf") +
+              (irr_list.empty() ? "" : ", " + std::string(kIrrFile)) +
               (input.options.rpki ? " and peerapi/rpki.conf" : "") + ", and frr.conf's router bgp");
   out.comment("");
   render_inbound(context, session, name, inbound, irr_list, out);
