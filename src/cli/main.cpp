@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/admin_command.hpp"
+#include "cli/client_commands.hpp"
 #include "cli/dev_idp_command.hpp"
 #include "cli/irr_command.hpp"
 #include "cli/render_command.hpp"
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
   auto run_render = peerapi::cli::add_render_commands(app, render_cmd);
   CLI::App* sync_cmd = nullptr;
   auto run_sync = peerapi::cli::add_sync_commands(app, sync_cmd);
+  bool client_cmd = false;
+  auto run_client = peerapi::cli::add_client_commands(app, client_cmd);
 
   try {
     app.parse(argc, argv);
@@ -94,6 +97,8 @@ int main(int argc, char** argv) {
       return run_sync();
     if (*render_cmd)
       return run_render();
+    if (client_cmd)
+      return run_client();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peerapi: fatal: %s\n", e.what());
     return kExitRuntime;

@@ -930,6 +930,108 @@ void read_log(Checker& check, const toml::table& root, LogSection& out) {
   }
 }
 
+/// An API base URL: absolute http(s) with a host, no credentials, query or fragment. The outbound
+/// guard decides at request time whether plain http may be used for it.
+bool api_base_url(std::string_view text) {
+  auto url = boost::urls::parse_absolute_uri(text);
+  return url &&
+         (url->scheme_id() == boost::urls::scheme::https ||
+          url->scheme_id() == boost::urls::scheme::http) &&
+         !url->host().empty() && !url->has_userinfo() && !url->has_query() && !url->has_fragment();
+}
+
+void read_client_peers(Checker& check, const toml::table& t, ClientSection& out) {
+  std::set<std::uint32_t> seen;
+  for (const auto& [entry, path] : check.tables(t, "peers", "client.peers")) {
+    check.only_keys(*entry, path, {"asn", "url"});
+    std::optional<model::Asn> asn;
+    if (const toml::node* node = entry->get("asn"); node == nullptr) {
+      check.error(entry, path + ".asn", "missing required key (the peer's ASN)");
+    } else if (!node->is_integer()) {
+      check.error(node, path + ".asn", "must be an integer ASN");
+    } else if (auto parsed = model::Asn::from_number(node->as_integer()->get(), path + ".asn")) {
+      asn = *parsed;
+      if (!seen.insert(parsed->value()).second)
+        check.error(node, path + ".asn", "the same peer ASN is listed twice");
+    } else {
+      check.error(node, path + ".asn", parsed.error().message);
+    }
+    std::string url;
+    if (auto v = check.string(*entry, "url", path + ".url", true)) {
+      if (!api_base_url(*v)) {
+        check.error(entry->get("url"), path + ".url",
+                    "must be the peer's API base URL, e.g. \"https://peering.example.net/api\" "
+                    "(http(s), no credentials, query or fragment)");
+      }
+      url = *v;
+      while (url.size() > 1 && url.back() == '/')
+        url.pop_back();
+    }
+    if (asn)
+      out.peers.push_back(ClientPeer{*asn, std::move(url)});
+  }
+}
+
+void read_client(Checker& check, const toml::table& root, ClientSection& out) {
+  const toml::table* t = check.table(root, "client", "client", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(
+      *t, "client",
+      {"asn", "token", "token_file", "dpop_key_file", "sign_requests", "timeout_ms", "max_retries",
+       "max_retry_time_ms", "peers", "directory_file", "rpki_discovery_file"});
+  if (const toml::node* node = t->get("asn")) {
+    if (!node->is_integer()) {
+      check.error(node, "client.asn", "must be an integer ASN");
+    } else if (auto asn = model::Asn::from_number(node->as_integer()->get(), "client.asn")) {
+      out.asn = *asn;
+    } else {
+      check.error(node, "client.asn", asn.error().message);
+    }
+  }
+  if (auto v = check.string(*t, "token", "client.token", false)) {
+    if (v->empty() || v->find_first_of(" \t\r\n") != std::string::npos)
+      check.error(t->get("token"), "client.token", "must be a non-empty token without whitespace");
+    out.token = *v;
+  }
+  if (auto v = check.string(*t, "token_file", "client.token_file", false)) {
+    if (v->empty())
+      check.error(t->get("token_file"), "client.token_file", "must be a file path");
+    else if (t->get("token") != nullptr)
+      check.error(t->get("token_file"), "client.token_file", "give token or token_file, not both");
+    out.token_file = *v;
+  }
+  if (auto v = check.string(*t, "dpop_key_file", "client.dpop_key_file", false)) {
+    if (v->empty())
+      check.error(t->get("dpop_key_file"), "client.dpop_key_file", "must be a file path");
+    out.dpop_key_file = *v;
+  }
+  if (auto v = check.boolean(*t, "sign_requests", "client.sign_requests")) {
+    out.sign_requests = *v;
+    if (*v && t->get("dpop_key_file") == nullptr)
+      check.error(t->get("sign_requests"), "client.sign_requests",
+                  "needs dpop_key_file: requests are signed with the DPoP key (RFC 9421)");
+  }
+  if (auto v = check.integer(*t, "timeout_ms", "client.timeout_ms", 100, 600'000))
+    out.timeout_ms = static_cast<int>(*v);
+  if (auto v = check.integer(*t, "max_retries", "client.max_retries", 0, 10))
+    out.max_retries = static_cast<int>(*v);
+  if (auto v = check.integer(*t, "max_retry_time_ms", "client.max_retry_time_ms", 0, 600'000))
+    out.max_retry_time_ms = static_cast<int>(*v);
+  read_client_peers(check, *t, out);
+  if (auto v = check.string(*t, "directory_file", "client.directory_file", false)) {
+    if (v->empty())
+      check.error(t->get("directory_file"), "client.directory_file", "must be a file path");
+    out.directory_file = *v;
+  }
+  if (auto v = check.string(*t, "rpki_discovery_file", "client.rpki_discovery_file", false)) {
+    if (v->empty())
+      check.error(t->get("rpki_discovery_file"), "client.rpki_discovery_file",
+                  "must be a file path");
+    out.rpki_discovery_file = *v;
+  }
+}
+
 }  // namespace
 
 std::string ListenAddress::to_string() const {
@@ -950,7 +1052,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   Checker check(origin);
   check.only_keys(root, "",
                   {"server", "network", "store", "peeringdb", "approval", "policy", "sources",
-                   "render", "auth", "outbound", "log"});
+                   "render", "auth", "outbound", "log", "client"});
   Config config;
   read_server(check, root, config.server);
   read_network(check, root, config.network);
@@ -971,6 +1073,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   read_auth(check, root, config.auth);
   read_outbound(check, root, config.outbound);
   read_log(check, root, config.log);
+  read_client(check, root, config.client);
   if (!check.ok())
     return std::unexpected(check.take());
   return config;

@@ -153,6 +153,27 @@ struct OutboundSection {
   int timeout_ms = 15'000;
 };
 
+/// A peer's Peering API endpoint named by hand ([[client.peers]]; draft section 6.2).
+struct ClientPeer {
+  model::Asn asn;
+  std::string url;  // the API base, "https://peering.example.net/api" (no trailing "/")
+};
+
+/// [client]: this network as an initiator (`peerapi locations | request | status | delete`).
+struct ClientSection {
+  std::optional<model::Asn> asn;         // our ASN in requests (local_asn); unset: network.asns[0]
+  std::string token;                     // a static bearer token (development); or token_file
+  std::filesystem::path token_file;      // a file whose first line is the access token
+  std::filesystem::path dpop_key_file;   // private JWK: DPoP proofs (RFC 9449), RFC 9421 signatures
+  bool sign_requests = false;            // RFC 9421 signatures too; needs dpop_key_file
+  int timeout_ms = 15'000;               // one HTTP exchange, redirects included
+  int max_retries = 3;                   // retries after 429, 503 and connection failures
+  int max_retry_time_ms = 30'000;        // no retry starts later than this after the first try
+  std::vector<ClientPeer> peers;         // manual endpoints, asked first
+  std::filesystem::path directory_file;  // shared JSON [{"asn": N, "url": "..."}], second
+  std::filesystem::path rpki_discovery_file;  // ASN -> URL table from an RPKI validator, third
+};
+
 struct LogSection {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // "text" or "json" (one JSON object per line)
@@ -172,6 +193,7 @@ struct Config {
   AuthSection auth;
   OutboundSection outbound;
   LogSection log;
+  ClientSection client;
 };
 
 /// Every problem found, each naming its key path and line ("server.listen[0]", line 3).

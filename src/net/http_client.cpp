@@ -296,6 +296,11 @@ Result<HopResult> perform(const CheckedTarget& target, Method method,
   if (method == Method::post) {
     set(CURLOPT_POST, 1L)(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()))(
         CURLOPT_COPYPOSTFIELDS, body.c_str());
+  } else if (method == Method::del && !body.empty()) {
+    set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()))(
+        CURLOPT_COPYPOSTFIELDS, body.c_str())(CURLOPT_CUSTOMREQUEST, "DELETE");
+  } else if (method == Method::del) {
+    set(CURLOPT_HTTPGET, 1L)(CURLOPT_CUSTOMREQUEST, "DELETE");
   } else {
     set(CURLOPT_HTTPGET, 1L);
   }
@@ -363,7 +368,7 @@ Result<HttpResult> CurlHttpClient::fetch(const HttpRequest& request) {
     return std::unexpected(checked.error());
 
   Method method = request.method;
-  std::string body = method == Method::post ? request.body : std::string();
+  std::string body = method == Method::get ? std::string() : request.body;
   auto headers = request.headers;
   const std::size_t max_body =
       std::min(options_.max_response_bytes,
@@ -408,8 +413,15 @@ Result<HttpResult> CurlHttpClient::fetch(const HttpRequest& request) {
     const bool cross_origin = !same_origin(*target, *next);
 
     // RFC 9110 sections 15.4.2-15.4.4: 301/302 after POST are followed with GET, as user agents
-    // do, and 303 always with GET; 307/308 repeat the method and body.
-    if (method == Method::post) {
+    // do, and 303 always with GET; 307/308 (and 301/302 after DELETE) repeat the method and body.
+    if (method == Method::del && result.status == 303) {
+      method = Method::get;
+      body.clear();
+    } else if (method == Method::del) {
+      if (cross_origin && !body.empty())
+        return io_fail(target->display,
+                       "refused: redirect would resend the request body to another origin");
+    } else if (method == Method::post) {
       if (result.status == 307 || result.status == 308) {
         if (cross_origin)
           return io_fail(target->display,

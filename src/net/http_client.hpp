@@ -19,7 +19,8 @@
 
 namespace peerapi::net {
 
-enum class Method : std::uint8_t { get, post };
+/// `del` is DELETE (RFC 9110 section 9.3.5); it carries `body` when that is not empty.
+enum class Method : std::uint8_t { get, post, del };
 
 struct HttpRequest {
   Method method = Method::get;
@@ -27,7 +28,7 @@ struct HttpRequest {
   /// Extra request headers. Names are RFC 9110 section 5.1 tokens, values carry no CR, LF or
   /// NUL; Host, Content-Length, Transfer-Encoding, Connection and Expect are set by the client.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;  // sent with Method::post
+  std::string body;  // sent with Method::post, and with Method::del when not empty
   /// Lowers the client's response size cap for this request (never raises it).
   std::optional<std::size_t> max_response_bytes;
   bool follow_redirects = true;

@@ -429,5 +429,105 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+TEST(Config, ClientSectionParses) {
+  auto config = parse_config(with(R"(
+[client]
+asn = 64501
+token_file = "var/token"
+dpop_key_file = "var/dpop.jwk"
+sign_requests = true
+timeout_ms = 2000
+max_retries = 5
+max_retry_time_ms = 10000
+directory_file = "peers.json"
+rpki_discovery_file = "rpki-discovery.json"
+[[client.peers]]
+asn = 64500
+url = "https://peering.example.net/api/"
+[[client.peers]]
+asn = 4200000001
+url = "http://127.0.0.1:8080"
+)"));
+  ASSERT_TRUE(config.has_value()) << describe(config.error());
+  const ClientSection& c = config->client;
+  ASSERT_TRUE(c.asn.has_value());
+  EXPECT_EQ(c.asn->value(), 64501u);
+  EXPECT_EQ(c.token, "");
+  EXPECT_EQ(c.token_file, "var/token");
+  EXPECT_EQ(c.dpop_key_file, "var/dpop.jwk");
+  EXPECT_TRUE(c.sign_requests);
+  EXPECT_EQ(c.timeout_ms, 2000);
+  EXPECT_EQ(c.max_retries, 5);
+  EXPECT_EQ(c.max_retry_time_ms, 10000);
+  EXPECT_EQ(c.directory_file, "peers.json");
+  EXPECT_EQ(c.rpki_discovery_file, "rpki-discovery.json");
+  ASSERT_EQ(c.peers.size(), 2u);
+  EXPECT_EQ(c.peers[0].asn.value(), 64500u);
+  EXPECT_EQ(c.peers[0].url, "https://peering.example.net/api") << "trailing / dropped";
+  EXPECT_EQ(c.peers[1].asn.value(), 4'200'000'001u);
+
+  auto defaults = parse_config(with("[client]\ntoken = \"dev-token-64501\"\n"));
+  ASSERT_TRUE(defaults.has_value()) << describe(defaults.error());
+  EXPECT_FALSE(defaults->client.asn.has_value()) << "network.asns[0] is used";
+  EXPECT_EQ(defaults->client.token, "dev-token-64501");
+  EXPECT_FALSE(defaults->client.sign_requests);
+  EXPECT_EQ(defaults->client.timeout_ms, 15000);
+  EXPECT_EQ(defaults->client.max_retries, 3);
+  EXPECT_EQ(defaults->client.max_retry_time_ms, 30000);
+  EXPECT_TRUE(defaults->client.peers.empty());
+  auto none = parse_config(kMinimal);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->client.token.empty());
+}
+
+const std::string kPeerHead = "[[client.peers]]\nasn = 64500\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    ClientRows, BadConfigTest,
+    ::testing::Values(
+        BadConfig{"client unknown key", "[client]\ntokn = \"x\"\n", "client.tokn", "unknown key"},
+        BadConfig{"client asn string", "[client]\nasn = \"AS64501\"\n", "client.asn",
+                  "integer ASN"},
+        BadConfig{"client asn reserved", "[client]\nasn = 23456\n", "client.asn", "23456"},
+        BadConfig{"client token with space", "[client]\ntoken = \"a b\"\n", "client.token",
+                  "without whitespace"},
+        BadConfig{"client token and token file", "[client]\ntoken = \"abc\"\ntoken_file = \"t\"\n",
+                  "client.token_file", "not both"},
+        BadConfig{"client signing without key", "[client]\nsign_requests = true\n",
+                  "client.sign_requests", "dpop_key_file"},
+        BadConfig{"client timeout too small", "[client]\ntimeout_ms = 5\n", "client.timeout_ms",
+                  "between"},
+        BadConfig{"client too many retries", "[client]\nmax_retries = 11\n", "client.max_retries",
+                  "between"},
+        BadConfig{"client empty directory file", "[client]\ndirectory_file = \"\"\n",
+                  "client.directory_file", "file path"},
+        BadConfig{"client rpki file not a string", "[client]\nrpki_discovery_file = 1\n",
+                  "client.rpki_discovery_file", "string"},
+        BadConfig{"client peers not tables", "[client]\npeers = 3\n", "client.peers",
+                  "array of tables"},
+        BadConfig{"client peer without url", kPeerHead, "client.peers[0].url",
+                  "missing required key"},
+        BadConfig{"client peer without asn", "[[client.peers]]\nurl = \"https://a.example\"\n",
+                  "client.peers[0].asn", "missing required key"},
+        BadConfig{"client peer url ftp", kPeerHead + "url = \"ftp://a.example\"\n",
+                  "client.peers[0].url", "API base URL"},
+        BadConfig{"client peer url with query", kPeerHead + "url = \"https://a.example/?x=1\"\n",
+                  "client.peers[0].url", "API base URL"},
+        BadConfig{"client peer url relative", kPeerHead + "url = \"/api\"\n", "client.peers[0].url",
+                  "API base URL"},
+        BadConfig{"client peer unknown key",
+                  kPeerHead + "url = \"https://a.example\"\nname = \"x\"\n", "client.peers[0].name",
+                  "unknown key"},
+        BadConfig{"client peer twice",
+                  kPeerHead + "url = \"https://a.example\"\n" + kPeerHead +
+                      "url = \"https://b.example\"\n",
+                  "client.peers[1].asn", "twice"}),
+    [](const ::testing::TestParamInfo<BadConfig>& row) {
+      std::string name;
+      for (char c : row.param.name)
+        name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return name;
+    });
+
 }  // namespace
 }  // namespace peerapi::config

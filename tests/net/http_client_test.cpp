@@ -383,5 +383,41 @@ TEST_F(HttpClientTest, ConcurrentFetches) {
   EXPECT_EQ(server.hits("/doc"), 20);
 }
 
+TEST_F(HttpClientTest, DeletesWithAndWithoutABody) {
+  server.set("/sessions", json_response(R"({"sessions":[],"errors":[]})"));
+  server.set("/sessions/one", CannedResponse{204, {}, "", {}, false});
+  server.set("/old", redirect_response("/sessions/one", 308));
+  auto client = loopback_client();
+
+  HttpRequest plain = get(server.url("/sessions/one"));
+  plain.method = Method::del;
+  auto result = client.fetch(plain);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->status, 204);
+  auto seen = server.last_request("/sessions/one");
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->method, "DELETE");
+  EXPECT_EQ(seen->body, "");
+
+  HttpRequest batch = get(server.url("/sessions"));
+  batch.method = Method::del;
+  batch.body = R"({"sessions":[{"session_id":"x"}]})";
+  batch.headers.emplace_back("Content-Type", "application/json");
+  result = client.fetch(batch);
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  EXPECT_EQ(result->status, 200);
+  seen = server.last_request("/sessions");
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->method, "DELETE");
+  EXPECT_EQ(seen->body, R"({"sessions":[{"session_id":"x"}]})");
+  EXPECT_EQ(seen->header("content-type"), "application/json");
+
+  HttpRequest moved = get(server.url("/old"));
+  moved.method = Method::del;
+  ASSERT_TRUE(client.fetch(moved).has_value());
+  EXPECT_EQ(server.last_request("/sessions/one")->method, "DELETE");  // RFC 9110 15.4.9
+  EXPECT_EQ(server.hits("/sessions/one"), 2);
+}
+
 }  // namespace
 }  // namespace peerapi::net
