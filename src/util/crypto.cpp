@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 
 namespace peerapi::util {
 
@@ -29,11 +30,67 @@ std::string digest(std::string_view data, const EVP_MD* md, std::size_t bytes) {
   return out;
 }
 
+const EVP_MD* sha256_md() {
+  static const EVP_MD* const kSha256 = fetched_digest("SHA256");
+  return kSha256;
+}
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* context) const noexcept { EVP_MD_CTX_free(context); }
+};
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+/// One of this thread's two digest contexts, kept for the thread's life: re-initialising a
+/// context for the same digest reuses its provider state, where EVP_Digest allocates and frees
+/// one per call.
+EVP_MD_CTX* thread_context(std::size_t index) {
+  thread_local std::array<MdCtxPtr, 2> contexts;
+  MdCtxPtr& context = contexts[index];
+  if (!context) {
+    context.reset(EVP_MD_CTX_new());
+    if (!context)
+      std::abort();  // out of memory
+  }
+  return context.get();
+}
+
+/// SHA-256 cannot fail once the digest is fetched and the context exists; a failure here is a
+/// broken OpenSSL installation, not an input problem.
+void check(int openssl_result) {
+  if (openssl_result != 1)
+    std::abort();
+}
+
 }  // namespace
 
 std::string sha256(std::string_view data) {
   static const EVP_MD* const kSha256 = fetched_digest("SHA256");
   return digest(data, kSha256, 32);
+}
+
+Sha256Digest sha256_digest(std::string_view data) {
+  Sha256Digest out{};
+  EVP_MD_CTX* context = thread_context(0);
+  check(EVP_DigestInit_ex2(context, sha256_md(), nullptr));
+  check(EVP_DigestUpdate(context, data.data(), data.size()));
+  check(EVP_DigestFinal_ex(context, out.data(), nullptr));
+  return out;
+}
+
+std::pair<Sha256Digest, Sha256Digest> sha256_prefix_and_whole(std::string_view data,
+                                                              std::size_t prefix_size) {
+  const std::string_view prefix = data.substr(0, prefix_size);
+  const std::string_view rest = data.substr(prefix.size());
+  std::pair<Sha256Digest, Sha256Digest> out{};
+  EVP_MD_CTX* prefix_context = thread_context(0);
+  EVP_MD_CTX* whole_context = thread_context(1);
+  check(EVP_DigestInit_ex2(prefix_context, sha256_md(), nullptr));
+  check(EVP_DigestUpdate(prefix_context, prefix.data(), prefix.size()));
+  check(EVP_MD_CTX_copy_ex(whole_context, prefix_context));
+  check(EVP_DigestFinal_ex(prefix_context, out.first.data(), nullptr));
+  check(EVP_DigestUpdate(whole_context, rest.data(), rest.size()));
+  check(EVP_DigestFinal_ex(whole_context, out.second.data(), nullptr));
+  return out;
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -109,15 +166,18 @@ std::uint32_t sextet(char c) {
   return kDecode[static_cast<unsigned char>(c)];
 }
 
-}  // namespace
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-  const std::size_t remainder = text.size() % 4;
+/// The decoded size of unpadded base64url text; nullopt for a length no encoding has.
+std::optional<std::size_t> base64url_decoded_size(std::size_t text_size) {
+  const std::size_t remainder = text_size % 4;
   if (remainder == 1)
     return std::nullopt;
+  return text_size / 4 * 3 + (remainder == 0 ? 0 : remainder - 1);
+}
+
+/// Decodes `text` into exactly base64url_decoded_size(text.size()) octets at `write`.
+bool decode_base64url(std::string_view text, unsigned char* write) {
+  const std::size_t remainder = text.size() % 4;
   const std::size_t full_quads = text.size() / 4;
-  std::string out(full_quads * 3 + (remainder == 0 ? 0 : remainder - 1), '\0');
-  auto* write = reinterpret_cast<unsigned char*>(out.data());
   const char* read = text.data();
   for (std::size_t quad = 0; quad < full_quads; ++quad, read += 4) {
     const std::uint32_t a = sextet(read[0]);
@@ -125,7 +185,7 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     const std::uint32_t c = sextet(read[2]);
     const std::uint32_t d = sextet(read[3]);
     if (((a | b | c | d) & 0x80) != 0)
-      return std::nullopt;
+      return false;
     const std::uint32_t bits = (a << 18) | (b << 12) | (c << 6) | d;
     *write++ = static_cast<unsigned char>(bits >> 16);
     *write++ = static_cast<unsigned char>(bits >> 8);
@@ -136,7 +196,7 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     const std::uint32_t b = sextet(read[1]);
     // 12 bits carry one octet; the low 4 bits must be zero (canonical encoding).
     if (((a | b) & 0x80) != 0 || (b & 0x0f) != 0)
-      return std::nullopt;
+      return false;
     *write = static_cast<unsigned char>((a << 2) | (b >> 4));
   } else if (remainder == 3) {
     const std::uint32_t a = sextet(read[0]);
@@ -144,12 +204,32 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     const std::uint32_t c = sextet(read[2]);
     // 18 bits carry two octets; the low 2 bits must be zero.
     if (((a | b | c) & 0x80) != 0 || (c & 0x03) != 0)
-      return std::nullopt;
+      return false;
     const std::uint32_t bits = (a << 12) | (b << 6) | c;
     *write++ = static_cast<unsigned char>(bits >> 10);
     *write = static_cast<unsigned char>(bits >> 2);
   }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  const auto size = base64url_decoded_size(text.size());
+  if (!size)
+    return std::nullopt;
+  std::string out(*size, '\0');
+  if (!decode_base64url(text, reinterpret_cast<unsigned char*>(out.data())))
+    return std::nullopt;
   return out;
+}
+
+std::optional<std::size_t> base64url_decode_into(std::string_view text, unsigned char* out,
+                                                 std::size_t out_size) {
+  const auto size = base64url_decoded_size(text.size());
+  if (!size || *size > out_size || !decode_base64url(text, out))
+    return std::nullopt;
+  return *size;
 }
 
 std::string hex_encode(std::string_view data) {

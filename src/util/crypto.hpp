@@ -1,9 +1,12 @@
 // Small digests and encodings on OpenSSL EVP, shared by the store, the API codec and auth.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace peerapi::util {
 
@@ -19,6 +22,19 @@ std::string base64url_encode(std::string_view data);  // RFC 4648 section 5, no 
 /// Decodes unpadded base64url; nullopt on any character outside the alphabet or bad length.
 std::optional<std::string> base64url_decode(std::string_view text);
 std::string hex_encode(std::string_view data);
+
+/// A raw SHA-256 digest held by value, for hot paths that should not allocate.
+using Sha256Digest = std::array<unsigned char, 32>;
+/// SHA-256 of `data`; the same octets as sha256(data).
+Sha256Digest sha256_digest(std::string_view data);
+/// SHA-256 of data.substr(0, prefix_size) (first) and of all of `data` (second), reading the
+/// common prefix once. prefix_size is clamped to data.size().
+std::pair<Sha256Digest, Sha256Digest> sha256_prefix_and_whole(std::string_view data,
+                                                              std::size_t prefix_size);
+/// Decodes unpadded base64url like base64url_decode, into `out` (out_size octets available);
+/// the decoded size, or nullopt when the text is not canonical or does not fit.
+std::optional<std::size_t> base64url_decode_into(std::string_view text, unsigned char* out,
+                                                 std::size_t out_size);
 
 /// Raw SHA-512 digest (64 bytes).
 std::string sha512(std::string_view data);

@@ -7,12 +7,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "auth/jose/algorithm.hpp"
 #include "auth/jose/jwk.hpp"
 #include "model/error.hpp"
+#include "util/crypto.hpp"
 
 namespace peerapi::auth::jose {
 
@@ -27,6 +31,11 @@ struct JwsLimits {
   std::size_t max_payload_bytes = 12 * 1024;  // decoded payload
   std::size_t max_json_depth = 16;
   PayloadFormat payload_format = PayloadFormat::json_object;
+  /// Not a limit: also compute SHA-256 of the signing input and of the whole token while parsing,
+  /// reading their common prefix once (CompactJws::token_sha256). For callers that need the
+  /// token's hash anyway (RFC 9449 "ath", a cache key); verification of RS256 and PS256 then
+  /// reuses the signing input's digest instead of hashing it again.
+  bool sha256_digests = false;
 };
 
 /// A syntactically valid compact JWS whose signature has NOT been checked. The protected header
@@ -42,7 +51,15 @@ class CompactJws {
   /// members named above; invalid_value at "header.crit".
   static Result<CompactJws> parse(std::string_view token, const JwsLimits& limits = {});
 
-  [[nodiscard]] const boost::json::object& header() const noexcept { return header_; }
+  /// Copies are deep (header and claims in the copy's own arena); a moved-from CompactJws has an
+  /// empty header and claims.
+  CompactJws(const CompactJws& other);
+  CompactJws& operator=(const CompactJws& other);
+  CompactJws(CompactJws&& other) noexcept;
+  CompactJws& operator=(CompactJws&& other) noexcept;
+  ~CompactJws();
+
+  [[nodiscard]] const boost::json::object& header() const noexcept;
   /// Header "alg" exactly as sent; it selects nothing until checked against an allowlist.
   [[nodiscard]] std::string_view alg() const noexcept;
   /// Header "kid" and "typ" (RFC 7515 sections 4.1.4 and 4.1.9); "" when absent.
@@ -53,21 +70,31 @@ class CompactJws {
   /// The decoded payload octets.
   [[nodiscard]] const std::string& payload() const noexcept { return payload_; }
   /// The payload as a JSON object; empty when parsed with PayloadFormat::opaque.
-  [[nodiscard]] const boost::json::object& claims() const noexcept { return claims_; }
+  [[nodiscard]] const boost::json::object& claims() const noexcept;
   /// ASCII(BASE64URL(header) || '.' || BASE64URL(payload)) (RFC 7515 section 5.1 step 5).
   [[nodiscard]] std::string_view signing_input() const noexcept;
   /// The decoded signature octets.
   [[nodiscard]] const std::string& signature() const noexcept { return signature_; }
+  /// SHA-256 of signing_input() and of the whole token as received; nullptr unless parsed with
+  /// JwsLimits::sha256_digests.
+  [[nodiscard]] const util::Sha256Digest* signing_input_sha256() const noexcept {
+    return sha256_ ? &sha256_->first : nullptr;
+  }
+  [[nodiscard]] const util::Sha256Digest* token_sha256() const noexcept {
+    return sha256_ ? &sha256_->second : nullptr;
+  }
 
  private:
-  /// Header and claims are allocated from `arena` (moves between objects of one storage keep it).
-  explicit CompactJws(const boost::json::storage_ptr& arena) : header_(arena), claims_(arena) {}
+  /// Header and claims with the arena they are allocated from (one allocation per token; the
+  /// arena is not reference-counted, so building the DOM costs no atomic operations).
+  struct Document;
+  CompactJws();
+  std::unique_ptr<Document> document_;
   std::string token_;
   std::size_t signing_input_size_ = 0;
-  boost::json::object header_;
   std::string payload_;
-  boost::json::object claims_;
   std::string signature_;
+  std::optional<std::pair<util::Sha256Digest, util::Sha256Digest>> sha256_;
 };
 
 struct VerifyOptions {

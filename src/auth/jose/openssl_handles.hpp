@@ -26,6 +26,8 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, FreeWith<&EVP_PKEY_free>>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, FreeWith<&EVP_PKEY_CTX_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeWith<&EVP_MD_CTX_free>>;
 using BignumPtr = std::unique_ptr<BIGNUM, FreeWith<&BN_free>>;
+using BnCtxPtr = std::unique_ptr<BN_CTX, FreeWith<&BN_CTX_free>>;
+using MontCtxPtr = std::unique_ptr<BN_MONT_CTX, FreeWith<&BN_MONT_CTX_free>>;
 /// For private key material: the value is wiped before the memory is released.
 using SecretBignumPtr = std::unique_ptr<BIGNUM, FreeWith<&BN_clear_free>>;
 using ParamBuildPtr = std::unique_ptr<OSSL_PARAM_BLD, FreeWith<&OSSL_PARAM_BLD_free>>;

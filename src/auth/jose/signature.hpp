@@ -12,6 +12,7 @@
 #include "auth/jose/algorithm.hpp"
 #include "auth/jose/jwk.hpp"
 #include "model/error.hpp"
+#include "util/crypto.hpp"
 
 namespace peerapi::auth::jose {
 
@@ -35,6 +36,12 @@ Result<void> check_key_for(Algorithm algorithm, const Jwk& key, KeyOperation ope
 /// compared in constant time), then OpenSSL. unauthenticated at "key" or "signature" on failure.
 Result<void> verify_signature(Algorithm algorithm, const Jwk& key, std::string_view data,
                               std::string_view signature, unsigned min_rsa_bits = kMinRsaBits);
+/// The same, for a caller that already holds SHA-256(data) (`data_sha256`, which must be exactly
+/// that digest; nullptr to hash here): RS256 and PS256 verify it instead of hashing `data`
+/// again. Every other algorithm ignores it.
+Result<void> verify_signature(Algorithm algorithm, const Jwk& key, std::string_view data,
+                              const util::Sha256Digest* data_sha256, std::string_view signature,
+                              unsigned min_rsa_bits);
 
 /// Signs `data` with the private `key` and returns the JOSE signature octets (ECDSA as R || S).
 Result<std::string> create_signature(Algorithm algorithm, const Jwk& key, std::string_view data);

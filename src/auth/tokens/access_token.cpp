@@ -375,29 +375,32 @@ Result<ValidatedToken> AccessTokenValidator::validate(std::string_view token) {
                                std::to_string(issuers->max_token_bytes));
   }
   const std::int64_t now_ms = clock_.now_ms();
-  const std::string digest = util::sha256(token);
-  const auto key = VerifiedTokenCache::digest_from(digest);
-  if (key) {
-    if (auto hit = cache_.find(*key, now_ms); hit && hit->issuer_generation == issuers->generation)
-      return *hit;
+  if (!cache_.enabled() || cache_ttl_ms_ <= 0) {
+    // Nothing to look up or store: the token's digest is computed while parsing, together with
+    // the signing input's.
+    return validate_uncached(*issuers, token, nullptr, now_ms);
   }
-  auto validated = validate_uncached(*issuers, token, util::base64url_encode(digest), now_ms);
-  if (validated && key && cache_ttl_ms_ > 0) {
+  const util::Sha256Digest digest = util::sha256_digest(token);
+  if (auto hit = cache_.find(digest, now_ms); hit && hit->issuer_generation == issuers->generation)
+    return *hit;
+  auto validated = validate_uncached(*issuers, token, &digest, now_ms);
+  if (validated) {
     const std::int64_t valid_until = std::min(validated->expires_at_ms, now_ms + cache_ttl_ms_);
     if (valid_until > now_ms) {
-      cache_.insert(*key, std::make_shared<const ValidatedToken>(*validated), valid_until, now_ms);
+      cache_.insert(digest, std::make_shared<const ValidatedToken>(*validated), valid_until,
+                    now_ms);
     }
   }
   return validated;
 }
 
-Result<ValidatedToken> AccessTokenValidator::validate_uncached(const IssuerList& issuers,
-                                                               std::string_view token,
-                                                               std::string token_hash,
-                                                               std::int64_t now_ms) const {
+Result<ValidatedToken> AccessTokenValidator::validate_uncached(
+    const IssuerList& issuers, std::string_view token, const util::Sha256Digest* token_sha256,
+    std::int64_t now_ms) const {
   jose::JwsLimits limits;
   limits.max_token_bytes = issuers.max_token_bytes;
   limits.payload_format = jose::PayloadFormat::json_object;
+  limits.sha256_digests = token_sha256 == nullptr;
   auto parsed = jose::CompactJws::parse(token, limits);
   if (!parsed)
     return std::unexpected(as_unauthenticated(parsed.error()));
@@ -468,6 +471,11 @@ Result<ValidatedToken> AccessTokenValidator::validate_uncached(const IssuerList&
   if (!jkt)
     return std::unexpected(jkt.error());
 
+  // Without token_sha256 the token was parsed with sha256_digests, which computed it.
+  const util::Sha256Digest& digest =
+      token_sha256 != nullptr ? *token_sha256 : *verified->jws().token_sha256();
+  std::string token_hash = util::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   return ValidatedToken{std::move(*principal), std::move(*jkt), *expires, std::move(token_hash),
                         issuers.generation};
 }

@@ -23,6 +23,7 @@
 #include "model/asn.hpp"
 #include "model/error.hpp"
 #include "util/clock.hpp"
+#include "util/crypto.hpp"
 
 namespace peerapi::auth {
 
@@ -152,8 +153,11 @@ class AccessTokenValidator {
   };
   static std::shared_ptr<const IssuerList> make_list(std::vector<IssuerPolicy> policies,
                                                      std::uint64_t generation);
+  /// `token_sha256` is SHA-256(token) when the caller has it; otherwise it is computed while
+  /// parsing, in one pass with the signing input's digest.
   Result<ValidatedToken> validate_uncached(const IssuerList& issuers, std::string_view token,
-                                           std::string token_hash, std::int64_t now_ms) const;
+                                           const util::Sha256Digest* token_sha256,
+                                           std::int64_t now_ms) const;
 
   std::atomic<std::shared_ptr<const IssuerList>> issuers_;
   std::mutex writer_;  // serialises add_issuer's read-modify-write of issuers_

@@ -50,6 +50,8 @@ class VerifiedTokenCache {
               std::int64_t valid_until_ms, std::int64_t now_ms);
   /// Entries held now, expired ones not yet dropped included.
   [[nodiscard]] std::size_t size() const;
+  /// False when the cache was made disabled (or with no room): find and insert do nothing.
+  [[nodiscard]] bool enabled() const noexcept { return !shards_.empty(); }
 
  private:
   struct DigestHash {
