@@ -414,7 +414,8 @@ TEST(BirdRules, MaxPrefixNumbersAndActions) {
       << text;
   EXPECT_TRUE(has(text, "    import keep filtered on;\n    receive limit 52 action restart;\n"));
   EXPECT_TRUE(has(text, "    import limit 46 action warn;\n"));
-  const Notice* restart = find_notice(render_bird(input), "max_prefix");
+  const Rendering restarting = render_bird(input);
+  const Notice* restart = find_notice(restarting, "max_prefix");
   ASSERT_NE(restart, nullptr);
   EXPECT_TRUE(has(restart->message, "not after 15 minutes"));
 
