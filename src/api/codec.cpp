@@ -12,9 +12,7 @@ namespace peerapi::api {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string_view kind_name(const json::value& v) {
+std::string_view json_kind_name(const json::value& v) {
   switch (v.kind()) {
     case json::kind::null:
       return "null";
@@ -34,6 +32,8 @@ std::string_view kind_name(const json::value& v) {
   }
   return "a value";
 }
+
+namespace {
 
 /// Reads an object's fields by name, recording every problem with its full path, and reports
 /// the fields nobody asked for as unknown.
@@ -62,7 +62,7 @@ class FieldReader {
   void wrong_type(std::string_view key, std::string_view expected, const json::value& got) {
     add(ErrorCode::wrong_type, key,
         std::string(key) + " must be " + std::string(expected) + ", got " +
-            std::string(kind_name(got)));
+            std::string(json_kind_name(got)));
   }
 
   /// An integer field; JSON numbers with fractions, strings and out-of-range values are errors.
@@ -153,7 +153,7 @@ DecodedSession decode_session(const json::value& value, const std::string& path)
   if (!value.is_object()) {
     out.errors.push_back(
         Error{ErrorCode::wrong_type, path,
-              "each session must be an object, got " + std::string(kind_name(value))});
+              "each session must be an object, got " + std::string(json_kind_name(value))});
     return out;
   }
   const json::object& object = value.get_object();
@@ -346,7 +346,7 @@ Result<CreateSessionsBody> decode_create_sessions(std::string_view body,
   } else {
     return fail(ErrorCode::wrong_type, "",
                 "the body must be an object {\"sessions\": [...]} or an array of sessions, got " +
-                    std::string(kind_name(*parsed)));
+                    std::string(json_kind_name(*parsed)));
   }
   if (sessions->empty()) {
     return fail(ErrorCode::empty_request, "sessions", "sessions must list at least one session");
@@ -409,7 +409,7 @@ Result<std::vector<DeleteItem>> decode_delete_sessions(std::string_view body,
     return std::unexpected(errors.front());
   if (!list->is_array()) {
     return fail(ErrorCode::wrong_type, "sessions",
-                "sessions must be an array, got " + std::string(kind_name(*list)));
+                "sessions must be an array, got " + std::string(json_kind_name(*list)));
   }
   const json::array& items = list->get_array();
   if (items.empty())
@@ -426,7 +426,7 @@ Result<std::vector<DeleteItem>> decode_delete_sessions(std::string_view body,
     if (!items[i].is_object()) {
       item.error = Error{ErrorCode::wrong_type, path,
                          "each item must be {\"session_id\": \"<uuid>\"}, got " +
-                             std::string(kind_name(items[i]))};
+                             std::string(json_kind_name(items[i]))};
     } else {
       FieldReader item_read(items[i].get_object(), path, item_errors);
       if (auto id = item_read.string("session_id", true, "the session's UUID")) {

@@ -25,6 +25,9 @@ struct DecodeLimits {
 Result<boost::json::value> parse_json(std::string_view text, int max_depth);
 
 /// One requested session as decoded: either a validated request, or the reasons it is not one.
+/// "a string", "an integer", "null", ...: how an error message names what a JSON value is.
+std::string_view json_kind_name(const boost::json::value& value);
+
 struct DecodedSession {
   std::optional<model::SessionRequest> request;
   std::vector<Error> errors;  // full paths, e.g. "sessions[2].local_ip"

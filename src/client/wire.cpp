@@ -16,30 +16,11 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view kind_name(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "a value";
-}
-
 std::unexpected<Error> wrong_type(const std::string& path, std::string_view expected,
                                   const json::value& got) {
-  return fail(ErrorCode::wrong_type, path,
-              "must be " + std::string(expected) + ", got " + std::string(kind_name(got)));
+  return fail(
+      ErrorCode::wrong_type, path,
+      "must be " + std::string(expected) + ", got " + std::string(api::json_kind_name(got)));
 }
 
 /// Typed access to the members of one object of an answer; every error names the member path.
@@ -171,6 +152,19 @@ Result<json::value> parse_answer(std::string_view body) {
   if (!parsed)
     return std::unexpected(parsed.error());
   return std::move(*parsed);
+}
+
+/// Parses an answer whose top level must be an object and decodes it with `decode(members)`.
+template <class Decode>
+auto decode_answer(std::string_view body, Decode&& decode)
+    -> decltype(decode(std::declval<const Members&>())) {
+  auto parsed = parse_answer(body);
+  if (!parsed)
+    return std::unexpected(parsed.error());
+  auto object = object_at(*parsed, "");
+  if (!object)
+    return std::unexpected(object.error());
+  return decode(Members(**object, ""));
 }
 
 std::string item_path(std::string_view list, std::size_t i) {
@@ -518,132 +512,113 @@ Result<std::vector<FieldError>> decode_field_errors(const json::value& value,
 }
 
 Result<Page<RemoteLocation>> decode_locations_page(std::string_view body) {
-  auto parsed = parse_answer(body);
-  if (!parsed)
-    return std::unexpected(parsed.error());
-  auto object = object_at(*parsed, "");
-  if (!object)
-    return std::unexpected(object.error());
-  const Members m(**object, "");
-  auto list = m.array("locations", true);
-  if (!list)
-    return std::unexpected(list.error());
-  auto items = decode_list<RemoteLocation>(**list, "locations", decode_location);
-  if (!items)
-    return std::unexpected(items.error());
-  auto token = next_token(m);
-  if (!token)
-    return std::unexpected(token.error());
-  return Page<RemoteLocation>{std::move(*items), std::move(*token)};
+  return decode_answer(body, [&](const Members& m) -> Result<Page<RemoteLocation>> {
+    auto list = m.array("locations", true);
+    if (!list)
+      return std::unexpected(list.error());
+    auto items = decode_list<RemoteLocation>(**list, "locations", decode_location);
+    if (!items)
+      return std::unexpected(items.error());
+    auto token = next_token(m);
+    if (!token)
+      return std::unexpected(token.error());
+    return Page<RemoteLocation>{std::move(*items), std::move(*token)};
+  });
 }
 
 Result<Page<model::Session>> decode_sessions_page(std::string_view body) {
-  auto parsed = parse_answer(body);
-  if (!parsed)
-    return std::unexpected(parsed.error());
-  auto object = object_at(*parsed, "");
-  if (!object)
-    return std::unexpected(object.error());
-  const Members m(**object, "");
-  auto list = m.array("sessions", true);
-  if (!list)
-    return std::unexpected(list.error());
-  auto items = decode_list<model::Session>(
-      **list, "sessions",
-      [](const json::value& v, const std::string& p) { return decode_session(v, p); });
-  if (!items)
-    return std::unexpected(items.error());
-  auto token = next_token(m);
-  if (!token)
-    return std::unexpected(token.error());
-  return Page<model::Session>{std::move(*items), std::move(*token)};
+  return decode_answer(body, [&](const Members& m) -> Result<Page<model::Session>> {
+    auto list = m.array("sessions", true);
+    if (!list)
+      return std::unexpected(list.error());
+    auto items = decode_list<model::Session>(
+        **list, "sessions",
+        [](const json::value& v, const std::string& p) { return decode_session(v, p); });
+    if (!items)
+      return std::unexpected(items.error());
+    auto token = next_token(m);
+    if (!token)
+      return std::unexpected(token.error());
+    return Page<model::Session>{std::move(*items), std::move(*token)};
+  });
 }
 
 Result<CreateAnswer> decode_create_answer(std::string_view body, int status) {
-  auto parsed = parse_answer(body);
-  if (!parsed)
-    return std::unexpected(parsed.error());
-  auto object = object_at(*parsed, "");
-  if (!object)
-    return std::unexpected(object.error());
-  const Members m(**object, "");
-  auto request_id = m.uuid("request_id");
-  if (!request_id)
-    return std::unexpected(request_id.error());
-  std::optional<model::Uuid> client_request_id;
-  if (m.optional("client_request_id") != nullptr) {
-    auto id = m.uuid("client_request_id");
-    if (!id)
-      return std::unexpected(id.error());
-    client_request_id = *id;
-  }
-  auto accepted_list = m.array("sessions", true);
-  if (!accepted_list)
-    return std::unexpected(accepted_list.error());
-  auto accepted = decode_list<AcceptedSession>(**accepted_list, "sessions", decode_accepted);
-  if (!accepted)
-    return std::unexpected(accepted.error());
-  auto rejected_list = m.array("rejected", false);
-  if (!rejected_list)
-    return std::unexpected(rejected_list.error());
-  std::vector<RejectedSession> rejected;
-  if (*rejected_list != nullptr) {
-    auto decoded = decode_list<RejectedSession>(**rejected_list, "rejected", decode_rejected);
-    if (!decoded)
-      return std::unexpected(decoded.error());
-    rejected = std::move(*decoded);
-  }
-  std::vector<FieldError> errors;
-  if (const json::value* list = m.optional("errors")) {
-    auto decoded = decode_field_errors(*list, "errors");
-    if (!decoded)
-      return std::unexpected(decoded.error());
-    errors = std::move(*decoded);
-  }
-  auto contact = m.optional_string("contact_email");
-  if (!contact)
-    return std::unexpected(contact.error());
-  if (status == 200 && accepted->empty())
-    return fail(ErrorCode::invalid_value, "sessions",
-                "a 200 answer must accept at least one session (docs/wire.md)");
-  if (status == 422 && !accepted->empty())
-    return fail(ErrorCode::invalid_value, "sessions",
-                "a 422 answer must not accept any session (docs/wire.md)");
-  return CreateAnswer{
-      .http_status = status,
-      .request_id = *request_id,
-      .client_request_id = client_request_id,
-      .accepted = std::move(*accepted),
-      .rejected = std::move(rejected),
-      .errors = std::move(errors),
-      .contact_email = *contact ? std::optional<std::string>(std::string(**contact)) : std::nullopt,
-  };
+  return decode_answer(body, [&](const Members& m) -> Result<CreateAnswer> {
+    auto request_id = m.uuid("request_id");
+    if (!request_id)
+      return std::unexpected(request_id.error());
+    std::optional<model::Uuid> client_request_id;
+    if (m.optional("client_request_id") != nullptr) {
+      auto id = m.uuid("client_request_id");
+      if (!id)
+        return std::unexpected(id.error());
+      client_request_id = *id;
+    }
+    auto accepted_list = m.array("sessions", true);
+    if (!accepted_list)
+      return std::unexpected(accepted_list.error());
+    auto accepted = decode_list<AcceptedSession>(**accepted_list, "sessions", decode_accepted);
+    if (!accepted)
+      return std::unexpected(accepted.error());
+    auto rejected_list = m.array("rejected", false);
+    if (!rejected_list)
+      return std::unexpected(rejected_list.error());
+    std::vector<RejectedSession> rejected;
+    if (*rejected_list != nullptr) {
+      auto decoded = decode_list<RejectedSession>(**rejected_list, "rejected", decode_rejected);
+      if (!decoded)
+        return std::unexpected(decoded.error());
+      rejected = std::move(*decoded);
+    }
+    std::vector<FieldError> errors;
+    if (const json::value* list = m.optional("errors")) {
+      auto decoded = decode_field_errors(*list, "errors");
+      if (!decoded)
+        return std::unexpected(decoded.error());
+      errors = std::move(*decoded);
+    }
+    auto contact = m.optional_string("contact_email");
+    if (!contact)
+      return std::unexpected(contact.error());
+    if (status == 200 && accepted->empty())
+      return fail(ErrorCode::invalid_value, "sessions",
+                  "a 200 answer must accept at least one session (docs/wire.md)");
+    if (status == 422 && !accepted->empty())
+      return fail(ErrorCode::invalid_value, "sessions",
+                  "a 422 answer must not accept any session (docs/wire.md)");
+    return CreateAnswer{
+        .http_status = status,
+        .request_id = *request_id,
+        .client_request_id = client_request_id,
+        .accepted = std::move(*accepted),
+        .rejected = std::move(rejected),
+        .errors = std::move(errors),
+        .contact_email =
+            *contact ? std::optional<std::string>(std::string(**contact)) : std::nullopt,
+    };
+  });
 }
 
 Result<BatchDeleteAnswer> decode_batch_delete(std::string_view body) {
-  auto parsed = parse_answer(body);
-  if (!parsed)
-    return std::unexpected(parsed.error());
-  auto object = object_at(*parsed, "");
-  if (!object)
-    return std::unexpected(object.error());
-  const Members m(**object, "");
-  auto list = m.array("sessions", true);
-  if (!list)
-    return std::unexpected(list.error());
-  auto deleted = decode_list<model::Session>(
-      **list, "sessions",
-      [](const json::value& v, const std::string& p) { return decode_session(v, p); });
-  if (!deleted)
-    return std::unexpected(deleted.error());
-  BatchDeleteAnswer out{.deleted = std::move(*deleted), .errors = {}};
-  if (const json::value* errors = m.optional("errors")) {
-    auto decoded = decode_field_errors(*errors, "errors");
-    if (!decoded)
-      return std::unexpected(decoded.error());
-    out.errors = std::move(*decoded);
-  }
-  return out;
+  return decode_answer(body, [&](const Members& m) -> Result<BatchDeleteAnswer> {
+    auto list = m.array("sessions", true);
+    if (!list)
+      return std::unexpected(list.error());
+    auto deleted = decode_list<model::Session>(
+        **list, "sessions",
+        [](const json::value& v, const std::string& p) { return decode_session(v, p); });
+    if (!deleted)
+      return std::unexpected(deleted.error());
+    BatchDeleteAnswer out{.deleted = std::move(*deleted), .errors = {}};
+    if (const json::value* errors = m.optional("errors")) {
+      auto decoded = decode_field_errors(*errors, "errors");
+      if (!decoded)
+        return std::unexpected(decoded.error());
+      out.errors = std::move(*decoded);
+    }
+    return out;
+  });
 }
 
 Result<model::Session> decode_session_body(std::string_view body) {
@@ -654,19 +629,14 @@ Result<model::Session> decode_session_body(std::string_view body) {
 }
 
 Result<std::string> decode_client_id(std::string_view body) {
-  auto parsed = parse_answer(body);
-  if (!parsed)
-    return std::unexpected(parsed.error());
-  auto object = object_at(*parsed, "");
-  if (!object)
-    return std::unexpected(object.error());
-  const Members m(**object, "");
-  auto id = m.string("client_id");
-  if (!id)
-    return std::unexpected(id.error());
-  if (id->empty())
-    return fail(ErrorCode::invalid_value, "client_id", "is empty");
-  return std::string(*id);
+  return decode_answer(body, [&](const Members& m) -> Result<std::string> {
+    auto id = m.string("client_id");
+    if (!id)
+      return std::unexpected(id.error());
+    if (id->empty())
+      return fail(ErrorCode::invalid_value, "client_id", "is empty");
+    return std::string(*id);
+  });
 }
 
 std::optional<ErrorBody> decode_error_body(std::string_view body) {
