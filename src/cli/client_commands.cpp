@@ -657,6 +657,33 @@ std::optional<model::Asn> peer_for(std::string_view command, const ClientCliOpti
   return std::nullopt;
 }
 
+/// What status and delete work with: the configuration, the peer (--peer or the only
+/// [[client.peers]]), its endpoint and a client for it.
+struct PeerConnection {
+  std::unique_ptr<Context> context;
+  model::Asn peer;
+  client::Endpoint endpoint;
+  std::unique_ptr<client::PeerApiClient> api;
+};
+
+/// nullopt after printing why, with `exit_code` set (2 for usage, 1 for no endpoint).
+std::optional<PeerConnection> connect_to_peer(std::string_view command, const ClientCliOptions& o,
+                                              int& exit_code) {
+  exit_code = kExitUsage;
+  auto context = open_context(command, o.config_file);
+  if (!context)
+    return std::nullopt;
+  auto peer = peer_for(command, o, *context);
+  if (!peer)
+    return std::nullopt;
+  auto endpoint = find_endpoint(command, *context, *peer, exit_code);
+  if (!endpoint)
+    return std::nullopt;
+  exit_code = 0;
+  auto api = make_client(*context, *endpoint);
+  return PeerConnection{std::move(context), *peer, std::move(*endpoint), std::move(api)};
+}
+
 std::optional<std::vector<model::Uuid>> parse_ids(std::string_view command,
                                                   const std::vector<std::string>& texts) {
   std::vector<model::Uuid> ids;
@@ -694,17 +721,11 @@ int run_status(const ClientCliOptions& o) {
     }
     request_id = *parsed;
   }
-  auto context = open_context(kCmd, o.config_file);
-  if (!context)
-    return kExitUsage;
-  auto peer = peer_for(kCmd, o, *context);
-  if (!peer)
-    return kExitUsage;
   int exit_code = 0;
-  auto endpoint = find_endpoint(kCmd, *context, *peer, exit_code);
-  if (!endpoint)
+  auto connection = connect_to_peer(kCmd, o, exit_code);
+  if (!connection)
     return exit_code;
-  auto api = make_client(*context, *endpoint);
+  auto& [context, peer, endpoint, api] = *connection;
 
   std::vector<model::Session> sessions;
   json::array failures;
@@ -729,7 +750,7 @@ int run_status(const ClientCliOptions& o) {
         client::SessionQuery{.asn = context->local_asn, .request_id = request_id});
     if (!listed) {
       if (o.json)
-        print_json(json::object{{"peer", endpoint_json(*peer, *endpoint)},
+        print_json(json::object{{"peer", endpoint_json(peer, endpoint)},
                                 {"error", error_json(listed.error())}});
       return report(kCmd, listed.error());
     }
@@ -739,12 +760,12 @@ int run_status(const ClientCliOptions& o) {
     json::array list;
     for (const auto& s : sessions)
       list.push_back(api::encode_session(s));
-    print_json(json::object{{"peer", endpoint_json(*peer, *endpoint)},
+    print_json(json::object{{"peer", endpoint_json(peer, endpoint)},
                             {"sessions", std::move(list)},
                             {"errors", std::move(failures)}});
     return exit_code;
   }
-  print_endpoint(*peer, *endpoint);
+  print_endpoint(peer, endpoint);
   for (const auto& s : sessions)
     print_session_row(s);
   std::map<std::string_view, int> counts;
@@ -762,17 +783,11 @@ int run_delete(const ClientCliOptions& o) {
   auto ids = parse_ids(kCmd, o.session_ids);
   if (!ids)
     return kExitUsage;
-  auto context = open_context(kCmd, o.config_file);
-  if (!context)
-    return kExitUsage;
-  auto peer = peer_for(kCmd, o, *context);
-  if (!peer)
-    return kExitUsage;
   int exit_code = 0;
-  auto endpoint = find_endpoint(kCmd, *context, *peer, exit_code);
-  if (!endpoint)
+  auto connection = connect_to_peer(kCmd, o, exit_code);
+  if (!connection)
     return exit_code;
-  auto api = make_client(*context, *endpoint);
+  auto& [context, peer, endpoint, api] = *connection;
 
   json::array deleted;
   json::array failures;
@@ -831,7 +846,7 @@ int run_delete(const ClientCliOptions& o) {
     }
   }
   if (o.json)
-    print_json(json::object{{"peer", endpoint_json(*peer, *endpoint)},
+    print_json(json::object{{"peer", endpoint_json(peer, endpoint)},
                             {"deleted", std::move(deleted)},
                             {"errors", std::move(failures)}});
   return exit_code;
