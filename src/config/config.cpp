@@ -1032,6 +1032,59 @@ void read_client(Checker& check, const toml::table& root, ClientSection& out) {
   }
 }
 
+void read_router(Checker& check, const toml::table& root, RouterSection& out) {
+  const toml::table* t = check.table(root, "router", "router", false);
+  if (t == nullptr)
+    return;
+  out.enabled = true;
+  check.only_keys(
+      *t, "router",
+      {"daemon", "version", "config_dir", "control_socket", "control_program", "check_program",
+       "base_config", "name", "poll_interval_ms", "command_timeout_ms", "time_window_seconds"});
+  if (auto v = check.string(*t, "daemon", "router.daemon", true)) {
+    if (auto daemon = render::parse_daemon(*v, "router.daemon"))
+      out.daemon = *daemon;
+    else
+      check.error(t->get("daemon"), "router.daemon", daemon.error().message);
+  }
+  if (auto v = check.string(*t, "version", "router.version", false)) {
+    if (auto version = render::DaemonVersion::parse(*v, "router.version"))
+      out.version = *version;
+    else
+      check.error(t->get("version"), "router.version", version.error().message);
+  }
+  if (auto v = check.string(*t, "config_dir", "router.config_dir", true)) {
+    if (v->empty())
+      check.error(t->get("config_dir"), "router.config_dir", "must be a folder path");
+    out.config_dir = *v;
+  }
+  out.control_socket =
+      check.string(*t, "control_socket", "router.control_socket", false).value_or("");
+  out.control_program =
+      check.string(*t, "control_program", "router.control_program", false).value_or("");
+  out.check_program = check.string(*t, "check_program", "router.check_program", false).value_or("");
+  if (auto v = check.string(*t, "base_config", "router.base_config", false)) {
+    if (out.daemon != render::Daemon::frr)
+      check.error(t->get("base_config"), "router.base_config",
+                  "only for daemon = \"frr\" (BIRD and OpenBGPD include the rendered files "
+                  "from the operator's own main file)");
+    out.base_config = *v;
+  }
+  if (auto v = check.string(*t, "name", "router.name", false)) {
+    if (v->empty() || v->size() > 64 || v->find_first_of(" \t\r\n") != std::string::npos)
+      check.error(t->get("name"), "router.name", "must be 1-64 characters without whitespace");
+    out.name = *v;
+  }
+  if (auto v = check.integer(*t, "poll_interval_ms", "router.poll_interval_ms", 100, 3'600'000))
+    out.poll_interval_ms = static_cast<int>(*v);
+  if (auto v =
+          check.integer(*t, "command_timeout_ms", "router.command_timeout_ms", 1'000, 3'600'000))
+    out.command_timeout_ms = static_cast<int>(*v);
+  if (auto v =
+          check.integer(*t, "time_window_seconds", "router.time_window_seconds", 1, 365LL * 86'400))
+    out.time_window_seconds = *v;
+}
+
 }  // namespace
 
 std::string ListenAddress::to_string() const {
@@ -1052,7 +1105,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   Checker check(origin);
   check.only_keys(root, "",
                   {"server", "network", "store", "peeringdb", "approval", "policy", "sources",
-                   "render", "auth", "outbound", "log", "client"});
+                   "render", "auth", "outbound", "log", "client", "router"});
   Config config;
   read_server(check, root, config.server);
   read_network(check, root, config.network);
@@ -1074,6 +1127,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   read_outbound(check, root, config.outbound);
   read_log(check, root, config.log);
   read_client(check, root, config.client);
+  read_router(check, root, config.router);
   if (!check.ok())
     return std::unexpected(check.take());
   return config;

@@ -174,6 +174,35 @@ struct ClientSection {
   std::filesystem::path rpki_discovery_file;  // ASN -> URL table from an RPKI validator, third
 };
 
+/// [router]: the BGP daemon peerapi drives (issue 6). Absent: nothing is applied to a router and
+/// approved sessions stay `approved`.
+struct RouterSection {
+  bool enabled = false;  // the section is present
+  render::Daemon daemon = render::Daemon::bird;
+  /// The daemon's release where syntax differs; unset: Debian 12's (render::default_version).
+  std::optional<render::DaemonVersion> version;
+  /// Where the rendered files go: the top-level file (bird.conf, frr.conf, bgpd.conf) and
+  /// peerapi/. The daemon runs (or includes) the top-level file.
+  std::filesystem::path config_dir;
+  /// BIRD: birdc -s; OpenBGPD: bgpctl -s; FRR: the vty socket folder (vtysh --vty_socket).
+  /// Empty: the daemon's default.
+  std::string control_socket;
+  /// The control program: birdc, vtysh or bgpctl (a name in PATH or a path). Empty: that name.
+  std::string control_program;
+  /// The daemon binary used as the offline checker (bird -p, bgpd -n, FRR bgpd -C).
+  /// Empty: bird, /usr/sbin/bgpd (OpenBGPD), /usr/lib/frr/bgpd (FRR).
+  std::string check_program;
+  /// FRR only: the operator's own configuration, put before the rendered part in frr.conf.
+  std::filesystem::path base_config;
+  /// A name for this router, unique among the routers sharing one store (leases).
+  std::string name = "default";
+  int poll_interval_ms = 5'000;  // state reads and reconcile passes
+  int command_timeout_ms = 60'000;
+  /// Draft "Completion": a configured session that never comes up within this is removed from
+  /// the router and reported `unestablished`.
+  std::int64_t time_window_seconds = 86'400;
+};
+
 struct LogSection {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // "text" or "json" (one JSON object per line)
@@ -194,6 +223,7 @@ struct Config {
   OutboundSection outbound;
   LogSection log;
   ClientSection client;
+  RouterSection router;
 };
 
 /// Every problem found, each naming its key path and line ("server.listen[0]", line 3).

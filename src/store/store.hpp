@@ -85,6 +85,44 @@ struct OneTimeKey {
   std::int64_t expires_at_ms = 0;
 };
 
+/// What the reconcile loop (lifecycle/, issue 6) knows about a session on the router, kept
+/// next to the session so a restarted server (or another replica) carries on from it.
+struct RouterRecord {
+  model::Uuid session_id;
+  bool on_router = false;  // part of the last configuration the router accepted
+  std::optional<std::int64_t> configured_at_ms;   // first accepted apply that had it
+  std::optional<std::int64_t> established_at_ms;  // the last time it came up
+  std::optional<std::int64_t> down_at_ms;         // the last time it went down after being up
+  int flaps = 0;                                  // established -> not established, counted
+  std::string bgp_state;                          // router::to_string; empty before a read
+  std::string last_error;  // the daemon's or the apply's last error; empty when none
+  std::optional<std::int64_t> prefixes_received;
+  std::optional<std::int64_t> prefixes_accepted;
+  std::int64_t observed_at_ms = 0;  // the last state read
+  bool operator==(const RouterRecord&) const = default;
+};
+
+/// Which side of a session this network is (render::Side): `receiver` for sessions other
+/// networks asked us for (the API's sessions), `initiator` for sessions we asked a peer for.
+enum class SessionSide : std::uint8_t { receiver, initiator };
+
+/// A session the reconcile loop looks at, with its router bookkeeping (absent before the
+/// first apply or read).
+struct RouterSession {
+  model::Session session;
+  SessionSide side = SessionSide::receiver;
+  std::optional<RouterRecord> record;
+};
+
+/// Sessions this network asked a peer for and the peer accepted, stored so our own router gets
+/// its side (issue 7 `peerapi request --wait`). The peer assigned the ids.
+struct OutgoingRequest {
+  model::Uuid request_id;                // the peer's
+  std::string peer_url;                  // the peer's API base, for status follow-up
+  std::vector<model::Session> sessions;  // as the peer answered; status approved (or later)
+  std::int64_t now_ms = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -165,6 +203,26 @@ class Store {
 
   /// Cheap liveness probe for /readyz.
   virtual Result<void> ping() = 0;
+
+  // ---- lifecycle (issue 6) ----------------------------------------------------------------
+
+  /// Every session whose status belongs on the router (approved, configured, established,
+  /// down) or whose record says it is still on it, both sides, in insertion order.
+  virtual Result<std::vector<RouterSession>> router_sessions() = 0;
+  /// The record of one session; nullopt when none was saved.
+  virtual Result<std::optional<RouterRecord>> router_record(const model::Uuid& session_id) = 0;
+  /// Upserts every record in one transaction (all or nothing). not_found at
+  /// "records[N].session_id" when a session does not exist.
+  virtual Result<void> save_router_records(std::span<const RouterRecord> records) = 0;
+  /// A lease on `name` (one router) for `holder` until `until_ms`: true when granted, i.e. no
+  /// one held it, `holder` held it, or the holder's lease ended at or before `now_ms`. Atomic
+  /// across threads, processes and replicas on the store; so only one applies to a router.
+  virtual Result<bool> claim_lease(std::string_view name, std::string_view holder,
+                                   std::int64_t now_ms, std::int64_t until_ms) = 0;
+  /// Stores the sessions of `request` as initiator-side sessions (with a creation history
+  /// entry, actor "peerapi:initiator"). Idempotent: sessions already stored are left as they
+  /// are. duplicate_session when one would duplicate a live session of this store.
+  virtual Result<void> save_outgoing(const OutgoingRequest& request) = 0;
 };
 
 }  // namespace peerapi::store

@@ -96,10 +96,40 @@ CREATE TABLE idp_registrations (
 ) WITHOUT ROWID;
 )sql";
 
+// The reconcile loop's bookkeeping (issue 6): per-session router records, which sessions are
+// ours as initiator, and leases so that one process drives a router at a time.
+constexpr std::string_view kLifecycle = R"sql(
+CREATE TABLE router_records (
+  session_id        TEXT    PRIMARY KEY REFERENCES sessions (session_id),
+  on_router         INTEGER NOT NULL,
+  configured_at     INTEGER,
+  established_at    INTEGER,
+  down_at           INTEGER,
+  flaps             INTEGER NOT NULL,
+  bgp_state         TEXT    NOT NULL,
+  last_error        TEXT    NOT NULL,
+  prefixes_received INTEGER,
+  prefixes_accepted INTEGER,
+  observed_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX router_records_on_router ON router_records (session_id) WHERE on_router = 1;
+CREATE INDEX sessions_by_status ON sessions (status, seq);
+CREATE TABLE outgoing_sessions (
+  session_id TEXT PRIMARY KEY REFERENCES sessions (session_id),
+  peer_url   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE leases (
+  name     TEXT    PRIMARY KEY,
+  holder   TEXT    NOT NULL,
+  until_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "one-time values for replay protection", kOneTimeValues},
     Migration{3, "OAuth client registrations at attested IdPs", kIdpRegistrations},
+    Migration{4, "router records, outgoing sessions and router leases", kLifecycle},
 };
 
 // Unix milliseconds from SQLite's clock: applied_at is bookkeeping for operators, not data.

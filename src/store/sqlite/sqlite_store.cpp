@@ -657,6 +657,53 @@ Result<void> insert_history(WriteConnection& writer, const std::string& session_
   return run.run_to_done("cannot record session history");
 }
 
+/// The text forms of a session's key columns, computed outside the write lock.
+struct SessionText {
+  std::string session_id, local_ip, peer_ip, location;
+};
+
+SessionText session_text(const model::Session& session) {
+  return {session.session_id.to_string(), session.fields.local_ip.to_string(),
+          session.fields.peer_ip.to_string(), session.fields.location.to_string()};
+}
+
+/// Inserts one sessions row (created_at = updated_at = now_ms). duplicate_session when the live
+/// tuple is taken.
+Result<void> insert_session(WriteConnection& writer, const model::Session& session,
+                            std::string_view request_id, std::int64_t now_ms,
+                            const SessionText& text) {
+  const model::SessionRequest& f = session.fields;
+  StatementRun run(writer.statements.insert_session);
+  run.bind(1, text.session_id)
+      .bind(2, request_id)
+      .bind(3, std::int64_t{f.local_asn.value()})
+      .bind(4, text.local_ip)
+      .bind(5, std::int64_t{f.peer_asn.value()})
+      .bind(6, text.peer_ip)
+      .bind(7, static_cast<std::int64_t>(f.local_bgp_role))
+      .bind(8, static_cast<std::int64_t>(f.peer_bgp_role))
+      .bind_bool(9, f.local_insert_asn)
+      .bind_bool(10, f.peer_insert_asn)
+      .bind_bool(11, f.local_monitoring_session)
+      .bind_bool(12, f.peer_monitoring_session)
+      .bind(13, model::to_string(f.peer_type));
+  if (f.session_secret)
+    run.bind(14, f.session_secret->reveal());
+  else
+    run.bind_null(14);
+  run.bind(15, text.location)
+      .bind(16, model::to_string(session.status))
+      .bind(17, now_ms)
+      .bind(18, now_ms);
+  if (run.step() != SQLITE_DONE) {
+    sqlite3* db = writer.db.get();
+    if (is_unique_violation(db) && !names_session_id(db))
+      return std::unexpected(duplicate_session_error());
+    return std::unexpected(sqlite_error(db, "cannot store session"));
+  }
+  return {};
+}
+
 }  // namespace
 
 }  // namespace peerapi::store::sqlite
@@ -804,15 +851,10 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
     return fail(ErrorCode::internal, "", "create_request called without an answer builder");
 
   // Text forms are computed before taking the write lock to keep the critical section short.
-  struct CandidateText {
-    std::string session_id, local_ip, peer_ip, location;
-  };
-  std::vector<CandidateText> texts;
+  std::vector<sqlite::SessionText> texts;
   texts.reserve(draft.candidates.size());
-  for (const model::Session& candidate : draft.candidates) {
-    texts.push_back({candidate.session_id.to_string(), candidate.fields.local_ip.to_string(),
-                     candidate.fields.peer_ip.to_string(), candidate.fields.location.to_string()});
-  }
+  for (const model::Session& candidate : draft.candidates)
+    texts.push_back(sqlite::session_text(candidate));
   const std::string request_id = draft.request_id.to_string();
   const std::optional<std::string> client_request_id =
       draft.client_request_id ? std::optional(draft.client_request_id->to_string()) : std::nullopt;
@@ -890,36 +932,10 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
       if (duplicate[i])
         continue;
       const model::Session& candidate = draft.candidates[i];
-      const model::SessionRequest& f = candidate.fields;
-      {
-        StatementRun run(s.insert_session);
-        run.bind(1, texts[i].session_id)
-            .bind(2, request_id)
-            .bind(3, std::int64_t{f.local_asn.value()})
-            .bind(4, texts[i].local_ip)
-            .bind(5, std::int64_t{f.peer_asn.value()})
-            .bind(6, texts[i].peer_ip)
-            .bind(7, static_cast<std::int64_t>(f.local_bgp_role))
-            .bind(8, static_cast<std::int64_t>(f.peer_bgp_role))
-            .bind_bool(9, f.local_insert_asn)
-            .bind_bool(10, f.peer_insert_asn)
-            .bind_bool(11, f.local_monitoring_session)
-            .bind_bool(12, f.peer_monitoring_session)
-            .bind(13, model::to_string(f.peer_type));
-        if (f.session_secret)
-          run.bind(14, f.session_secret->reveal());
-        else
-          run.bind_null(14);
-        run.bind(15, texts[i].location)
-            .bind(16, model::to_string(candidate.status))
-            .bind(17, draft.now_ms)
-            .bind(18, draft.now_ms);
-        if (run.step() != SQLITE_DONE) {
-          sqlite3* db = writer.db.get();
-          if (sqlite::is_unique_violation(db) && !sqlite::names_session_id(db))
-            return std::unexpected(sqlite::duplicate_session_error());
-          return std::unexpected(sqlite::sqlite_error(db, "cannot store session"));
-        }
+      if (auto inserted =
+              sqlite::insert_session(writer, candidate, request_id, draft.now_ms, texts[i]);
+          !inserted) {
+        return inserted;
       }
       const std::string& note =
           i < draft.creation_notes.size() ? draft.creation_notes[i] : std::string();
@@ -1227,6 +1243,260 @@ Result<void> SqliteStore::ping() {
   if (run.step() != SQLITE_ROW)
     return std::unexpected(sqlite::sqlite_error(reader->db.get(), "store is not readable"));
   return {};
+}
+
+// ---- lifecycle (issue 6) ------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kRouterRecordColumns =
+    "session_id, on_router, configured_at, established_at, down_at, flaps, bgp_state, "
+    "last_error, prefixes_received, prefixes_accepted, observed_at";
+
+std::optional<std::int64_t> optional_int(const StatementRun& row, int column) {
+  if (row.is_null(column))
+    return std::nullopt;
+  return row.int64(column);
+}
+
+Result<RouterRecord> router_record_from_row(const StatementRun& row, int first) {
+  const std::string_view key = row.text(first);
+  auto id = model::Uuid::parse(key, "session_id");
+  if (!id)
+    return std::unexpected(sqlite::corrupt_row("router_records", key, id.error()));
+  auto on_router = sqlite::stored_bool(row, first + 1, "on_router");
+  if (!on_router)
+    return std::unexpected(sqlite::corrupt_row("router_records", key, on_router.error()));
+  RouterRecord record{.session_id = *id,
+                      .on_router = *on_router,
+                      .configured_at_ms = optional_int(row, first + 2),
+                      .established_at_ms = optional_int(row, first + 3),
+                      .down_at_ms = optional_int(row, first + 4),
+                      .flaps = static_cast<int>(row.int64(first + 5)),
+                      .bgp_state = std::string(row.text(first + 6)),
+                      .last_error = std::string(row.text(first + 7)),
+                      .prefixes_received = optional_int(row, first + 8),
+                      .prefixes_accepted = optional_int(row, first + 9),
+                      .observed_at_ms = row.int64(first + 10)};
+  return record;
+}
+
+void bind_optional(StatementRun& run, int index, const std::optional<std::int64_t>& value) {
+  if (value)
+    run.bind(index, *value);
+  else
+    run.bind_null(index);
+}
+
+/// A statement prepared for one call (the lifecycle's queries run a few times per poll, not per
+/// request, so they are not kept prepared).
+Result<sqlite::Statement> prepare_once(sqlite3* db, std::string_view sql) {
+  return sqlite::Statement::prepare(db, sql);
+}
+
+}  // namespace
+
+Result<std::vector<RouterSession>> SqliteStore::router_sessions() {
+  ReadLease reader = acquire_reader();
+  sqlite3* db = reader->db.get();
+  std::string sql = "SELECT ";
+  sql += sqlite::kSessionColumns;
+  sql +=
+      ", EXISTS (SELECT 1 FROM outgoing_sessions o WHERE o.session_id = sessions.session_id) "
+      "FROM sessions WHERE status IN ('approved', 'configured', 'established', 'down') OR "
+      "session_id IN (SELECT session_id FROM router_records WHERE on_router = 1) ORDER BY seq";
+  auto sessions_statement = prepare_once(db, sql);
+  if (!sessions_statement)
+    return std::unexpected(sessions_statement.error());
+  std::vector<RouterSession> out;
+  std::map<std::string, std::size_t, std::less<>> index;
+  {
+    StatementRun run(*sessions_statement);
+    for (;;) {
+      const int rc = run.step();
+      if (rc == SQLITE_DONE)
+        break;
+      if (rc != SQLITE_ROW)
+        return std::unexpected(sqlite::sqlite_error(db, "cannot read sessions for the router"));
+      auto session = sqlite::session_from_row(run);
+      if (!session)
+        return std::unexpected(session.error());
+      index.emplace(std::string(run.text(sqlite::kSessionId)), out.size());
+      const bool outgoing = run.int64(sqlite::kUpdatedAt + 1) != 0;
+      out.push_back(RouterSession{.session = std::move(*session),
+                                  .side = outgoing ? SessionSide::initiator : SessionSide::receiver,
+                                  .record = std::nullopt});
+    }
+  }
+  std::string records_sql = "SELECT ";
+  records_sql += kRouterRecordColumns;
+  records_sql += " FROM router_records";
+  auto records_statement = prepare_once(db, records_sql);
+  if (!records_statement)
+    return std::unexpected(records_statement.error());
+  StatementRun run(*records_statement);
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      break;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(db, "cannot read router records"));
+    const auto found = index.find(run.text(0));
+    if (found == index.end())
+      continue;
+    auto record = router_record_from_row(run, 0);
+    if (!record)
+      return std::unexpected(record.error());
+    out[found->second].record = std::move(*record);
+  }
+  return out;
+}
+
+Result<std::optional<RouterRecord>> SqliteStore::router_record(const model::Uuid& session_id) {
+  ReadLease reader = acquire_reader();
+  sqlite3* db = reader->db.get();
+  std::string sql = "SELECT ";
+  sql += kRouterRecordColumns;
+  sql += " FROM router_records WHERE session_id = ?1";
+  auto statement = prepare_once(db, sql);
+  if (!statement)
+    return std::unexpected(statement.error());
+  StatementRun run(*statement);
+  run.bind(1, session_id.to_string());
+  const int rc = run.step();
+  if (rc == SQLITE_DONE)
+    return std::optional<RouterRecord>();
+  if (rc != SQLITE_ROW)
+    return std::unexpected(sqlite::sqlite_error(db, "cannot read the router record"));
+  auto record = router_record_from_row(run, 0);
+  if (!record)
+    return std::unexpected(record.error());
+  return std::optional<RouterRecord>(std::move(*record));
+}
+
+Result<void> SqliteStore::save_router_records(std::span<const RouterRecord> records) {
+  if (records.empty())
+    return {};
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    sqlite3* db = writer.db.get();
+    auto statement = prepare_once(
+        db,
+        "INSERT INTO router_records (session_id, on_router, configured_at, established_at, "
+        "down_at, flaps, bgp_state, last_error, prefixes_received, prefixes_accepted, "
+        "observed_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 "
+        "FROM sessions WHERE session_id = ?1) ON CONFLICT (session_id) DO UPDATE SET "
+        "on_router = excluded.on_router, configured_at = excluded.configured_at, "
+        "established_at = excluded.established_at, down_at = excluded.down_at, "
+        "flaps = excluded.flaps, bgp_state = excluded.bgp_state, "
+        "last_error = excluded.last_error, prefixes_received = excluded.prefixes_received, "
+        "prefixes_accepted = excluded.prefixes_accepted, observed_at = excluded.observed_at");
+    if (!statement)
+      return std::unexpected(statement.error());
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const RouterRecord& r = records[i];
+      StatementRun run(*statement);
+      run.bind(1, r.session_id.to_string()).bind_bool(2, r.on_router);
+      bind_optional(run, 3, r.configured_at_ms);
+      bind_optional(run, 4, r.established_at_ms);
+      bind_optional(run, 5, r.down_at_ms);
+      run.bind(6, std::int64_t{r.flaps}).bind(7, r.bgp_state).bind(8, r.last_error);
+      bind_optional(run, 9, r.prefixes_received);
+      bind_optional(run, 10, r.prefixes_accepted);
+      run.bind(11, r.observed_at_ms);
+      if (run.step() != SQLITE_DONE)
+        return std::unexpected(sqlite::sqlite_error(db, "cannot save a router record"));
+      if (sqlite3_changes(db) != 1) {
+        return fail(ErrorCode::not_found, "records[" + std::to_string(i) + "].session_id",
+                    "no session " + r.session_id.to_string());
+      }
+    }
+    return {};
+  };
+  return write(work);
+}
+
+Result<bool> SqliteStore::claim_lease(std::string_view name, std::string_view holder,
+                                      std::int64_t now_ms, std::int64_t until_ms) {
+  bool granted = false;
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    sqlite3* db = writer.db.get();
+    auto statement = prepare_once(
+        db,
+        "INSERT INTO leases (name, holder, until_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO "
+        "UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms "
+        "WHERE leases.holder = excluded.holder OR leases.until_ms <= ?4");
+    if (!statement)
+      return std::unexpected(statement.error());
+    StatementRun run(*statement);
+    run.bind(1, name).bind(2, holder).bind(3, until_ms).bind(4, now_ms);
+    if (run.step() != SQLITE_DONE)
+      return std::unexpected(sqlite::sqlite_error(db, "cannot claim the lease"));
+    granted = sqlite3_changes(db) == 1;
+    return {};
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
+  return granted;
+}
+
+Result<void> SqliteStore::save_outgoing(const OutgoingRequest& request) {
+  const std::string request_id = request.request_id.to_string();
+  std::vector<sqlite::SessionText> texts;
+  texts.reserve(request.sessions.size());
+  for (const model::Session& session : request.sessions)
+    texts.push_back(sqlite::session_text(session));
+  constexpr std::string_view kActor = "peerapi:initiator";
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    sqlite3* db = writer.db.get();
+    auto insert_request = prepare_once(
+        db,
+        "INSERT OR IGNORE INTO requests (request_id, client_request_id, subject, body_hash, "
+        "return_url, http_status, answer, created_at) VALUES (?1, NULL, ?2, '', NULL, 200, '', "
+        "?3)");
+    auto exists = prepare_once(db, "SELECT 1 FROM sessions WHERE session_id = ?1");
+    auto mark = prepare_once(
+        db, "INSERT OR IGNORE INTO outgoing_sessions (session_id, peer_url) VALUES (?1, ?2)");
+    if (!insert_request || !exists || !mark)
+      return std::unexpected(sqlite::sqlite_error(db, "cannot prepare the outgoing statements"));
+    {
+      StatementRun run(*insert_request);
+      run.bind(1, request_id).bind(2, std::string(kActor) + " " + request.peer_url);
+      run.bind(3, request.now_ms);
+      if (auto done = run.run_to_done("cannot store the outgoing request"); !done)
+        return done;
+    }
+    for (std::size_t i = 0; i < request.sessions.size(); ++i) {
+      const model::Session& session = request.sessions[i];
+      {
+        StatementRun run(*exists);
+        run.bind(1, texts[i].session_id);
+        const int rc = run.step();
+        if (rc == SQLITE_ROW)
+          continue;  // stored before: left as it is
+        if (rc != SQLITE_DONE)
+          return std::unexpected(sqlite::sqlite_error(db, "cannot look up a session"));
+      }
+      if (auto inserted =
+              sqlite::insert_session(writer, session, request_id, request.now_ms, texts[i]);
+          !inserted) {
+        return inserted;
+      }
+      {
+        StatementRun run(*mark);
+        run.bind(1, texts[i].session_id).bind(2, request.peer_url);
+        if (auto done = run.run_to_done("cannot mark an outgoing session"); !done)
+          return done;
+      }
+      if (auto recorded =
+              sqlite::insert_history(writer, texts[i].session_id, request.now_ms, std::nullopt,
+                                     session.status, kActor, "requested from " + request.peer_url);
+          !recorded) {
+        return recorded;
+      }
+    }
+    return {};
+  };
+  return write(work);
 }
 
 }  // namespace peerapi::store

@@ -99,6 +99,12 @@ class SqliteStore final : public Store {
   Result<SessionPage> sessions_with_status(model::SessionStatus status,
                                            std::optional<std::int64_t> after, int limit) override;
   Result<void> ping() override;
+  Result<std::vector<RouterSession>> router_sessions() override;
+  Result<std::optional<RouterRecord>> router_record(const model::Uuid& session_id) override;
+  Result<void> save_router_records(std::span<const RouterRecord> records) override;
+  Result<bool> claim_lease(std::string_view name, std::string_view holder, std::int64_t now_ms,
+                           std::int64_t until_ms) override;
+  Result<void> save_outgoing(const OutgoingRequest& request) override;
 
   /// The schema version this binary writes (databases with a newer one are refused).
   static int schema_version() noexcept;
