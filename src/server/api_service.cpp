@@ -484,6 +484,8 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
                                      "request_id " + body->client_request_id->to_string() +
                                          " was already used with a different body"});
   }
+  if (outcome->kind == store::CreateOutcome::Kind::created)
+    sessions_changed();
   return json_response(outcome->answer.http_status, outcome->answer.body);
 }
 
@@ -582,6 +584,34 @@ HttpResponse ApiService::list_sessions(const HttpRequest& request,
   return json_response(200, json::serialize(body));
 }
 
+namespace {
+
+/// The "router" member of GET /sessions/{id} (docs/wire.md): the server's router's view.
+json::object encode_router_record(const store::RouterRecord& record) {
+  json::object out;
+  out["on_router"] = record.on_router;
+  if (!record.bgp_state.empty())
+    out["bgp_state"] = record.bgp_state;
+  if (!record.last_error.empty())
+    out["last_error"] = record.last_error;
+  if (record.configured_at_ms)
+    out["configured_at"] = util::format_rfc3339(*record.configured_at_ms);
+  if (record.established_at_ms)
+    out["established_at"] = util::format_rfc3339(*record.established_at_ms);
+  if (record.down_at_ms)
+    out["down_at"] = util::format_rfc3339(*record.down_at_ms);
+  out["flaps"] = record.flaps;
+  if (record.prefixes_received)
+    out["prefixes_received"] = *record.prefixes_received;
+  if (record.prefixes_accepted)
+    out["prefixes_accepted"] = *record.prefixes_accepted;
+  if (record.observed_at_ms > 0)
+    out["observed_at"] = util::format_rfc3339(record.observed_at_ms);
+  return out;
+}
+
+}  // namespace
+
 HttpResponse ApiService::get_session(const std::string& id, const auth::Principal& principal) {
   auto session_id = Uuid::parse(id, "session_id");
   if (!session_id)
@@ -593,7 +623,14 @@ HttpResponse ApiService::get_session(const std::string& id, const auth::Principa
   if (!*session || !principal.may_act_for((*session)->fields.local_asn)) {
     return not_found("no session " + session_id->to_string() + " visible to you");
   }
-  return json_response(200, json::serialize(api::encode_session(**session)));
+  json::object body = api::encode_session(**session);
+  // What the router says about it (issue 6): why a configured session is not up, for example.
+  auto record = deps_.store.router_record(*session_id);
+  if (!record)
+    return store_unavailable(record.error());
+  if (*record)
+    body["router"] = encode_router_record(**record);
+  return json_response(200, json::serialize(body));
 }
 
 namespace {
@@ -619,6 +656,8 @@ HttpResponse ApiService::delete_session(const std::string& id, const auth::Princ
                              principal.subject, "deleted by the initiator", deps_.clock.now_ms());
   if (!moved)
     return store_unavailable(moved.error());
+  if (*moved)
+    sessions_changed();
   HttpResponse response;
   response.status = 204;
   response.content_type.clear();
@@ -671,6 +710,8 @@ HttpResponse ApiService::delete_sessions(const HttpRequest& request,
         deleted.push_back(api::encode_session(**current));
     }
   }
+  if (!deleted.empty())
+    sessions_changed();
   json::object body{{"sessions", std::move(deleted)}, {"errors", std::move(errors)}};
   return json_response(200, json::serialize(body));
 }

@@ -2,6 +2,8 @@
 // the core -> encode. No handler throws; a bad request never yields a 5xx.
 #pragma once
 
+#include <functional>
+
 #include <atomic>
 #include <memory>
 #include <string>
@@ -59,6 +61,11 @@ class ApiService {
  public:
   explicit ApiService(ApiDependencies deps);
   HttpResponse handle(const HttpRequest& request);
+  /// Called (on the request's thread) after a request stored new sessions or deleted some, so
+  /// the reconcile loop can act at once. Set before serving.
+  void set_change_listener(std::function<void()> listener) {
+    change_listener_ = std::move(listener);
+  }
 
  private:
   HttpResponse create_sessions(const HttpRequest& request, const auth::Principal& principal);
@@ -78,7 +85,13 @@ class ApiService {
   HttpResponse readiness();
   HttpResponse authentication_failure(const auth::AuthError& error) const;
 
+  void sessions_changed() const {
+    if (change_listener_)
+      change_listener_();
+  }
+
   ApiDependencies deps_;
+  std::function<void()> change_listener_;
   api::CursorCodec cursors_;
   std::string proof_algorithm_names_;  // "ES256 EdDSA", for DPoP challenges
 };

@@ -3,6 +3,8 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "auth/authenticator.hpp"
@@ -11,8 +13,10 @@
 #include "server/http_server.hpp"
 #include "server/irr_routing_facts.hpp"
 #include "server/peeringdb_refresh.hpp"
+#include "server/router_setup.hpp"
 #include "server/rpki_facts.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "util/crypto.hpp"
 
 namespace peerapi::server {
 
@@ -206,12 +210,39 @@ int serve(const config::Config& config) {
                       .public_origin = origin,
                       .registration = registration ? registration->deps.get() : nullptr,
                       .routing = routing.get()});
+  // [router]: the reconcile loop that puts approved sessions on the router (issue 6).
+  std::unique_ptr<RouterLifecycle> lifecycle;
+  if (config.router.enabled) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    const std::string holder =
+        std::string(host) + ":" + std::to_string(::getpid()) + ":" + util::hex_encode([&random] {
+          const auto bytes = random.bytes16();
+          return std::string(bytes.begin(), bytes.end());
+        }());
+    auto created =
+        RouterLifecycle::create(config, **store, peeringdb, routing.get(), clock, holder);
+    if (!created) {
+      spdlog::error("[router]: {}{}",
+                    created.error().field.empty() ? "" : created.error().field + ": ",
+                    created.error().message);
+      return 1;
+    }
+    lifecycle = std::move(*created);
+    api->set_change_listener([&lifecycle] { lifecycle->poke(); });
+    lifecycle->start();
+    spdlog::info("router {}: {} in {}, polled every {} ms, TimeWindow {} s", config.router.name,
+                 render::to_string(config.router.daemon), config.router.config_dir.string(),
+                 config.router.poll_interval_ms, config.router.time_window_seconds);
+  }
   for (const auto& address : *bound) {
     spdlog::info("listening on http://{}{} ({} threads, approval {})", address,
                  config.server.base_path, threads,
                  config.approval.mode == config::ApprovalMode::manual ? "manual" : "auto");
   }
   http.run(threads, /*handle_signals=*/true);
+  if (lifecycle)
+    lifecycle->stop();
   spdlog::info("stopped");
   return 0;
 }

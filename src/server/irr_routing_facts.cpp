@@ -89,6 +89,16 @@ Result<policy::IrrFacts> IrrRoutingFacts::irr_facts(model::Asn asn,
   return facts_from(*database, asn, network);
 }
 
+void IrrRoutingFacts::with_source(const std::function<void(sources::irr::IrrSource&)>& use) {
+  if (irrd_) {
+    const std::lock_guard lock(irrd_mutex_);
+    use(*irrd_);
+    return;
+  }
+  const std::shared_ptr<sources::irr::IrrDatabase> database = database_.load();
+  use(*database);
+}
+
 Result<policy::IrrFacts> IrrRoutingFacts::facts_from(sources::irr::IrrSource& source,
                                                      model::Asn asn,
                                                      const sources::peeringdb::Network* network) {

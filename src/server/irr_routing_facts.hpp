@@ -40,6 +40,11 @@ class IrrRoutingFacts final : public RoutingFacts {
   Result<policy::IrrFacts> irr_facts(model::Asn asn,
                                      const sources::peeringdb::Network* network) override;
 
+  /// Runs `use` with the current IRR source: the loaded database (the snapshot of this moment;
+  /// a reload meanwhile does not disturb it), or the IRRd client under its lock. For the router
+  /// configuration's prefix lists (server/router_setup.hpp).
+  void with_source(const std::function<void(sources::irr::IrrSource&)>& use);
+
   /// Reloads the dumps every `refresh_seconds` until destroyed; a reload that fails keeps the
   /// loaded data (logged). No-op for IRRd.
   void start_refresh();
