@@ -41,31 +41,59 @@ Result<PassReport> Reconciler::run_pass() {
   std::vector<store::RouterSession>& sessions = *loaded;
   std::map<model::Uuid, store::RouterRecord> changed_records;
 
-  // Applies `step` to the session (conditional transition, then the record).
-  const auto take = [&](store::RouterSession& session, const Step& step) -> Result<void> {
-    if (step.to) {
-      const model::SessionStatus from[] = {session.session.status};
-      auto moved = store_.transition(session.session.session_id, from, *step.to,
-                                     std::string(kActor), step.note, clock_.now_ms());
+  // Takes the steps of one phase: their transitions in one batch (each conditional on the
+  // status this pass saw), then the records of those whose transition was made or not needed.
+  // A session whose status changed meanwhile (a DELETE) keeps its record: the next pass sees it.
+  using Steps = std::vector<std::pair<store::RouterSession*, Step>>;
+  const auto take_all = [&](Steps& steps) -> Result<void> {
+    std::vector<store::TransitionRequest> requests;
+    std::vector<std::size_t> of_request;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const auto& [session, step] = steps[i];
+      if (!step.to)
+        continue;
+      requests.push_back(store::TransitionRequest{.session_id = session->session.session_id,
+                                                  .from = session->session.status,
+                                                  .to = *step.to,
+                                                  .note = step.note});
+      of_request.push_back(i);
+    }
+    std::vector<bool> made(steps.size(), true);
+    if (!requests.empty()) {
+      auto moved = store_.transition_all(requests, std::string(kActor), clock_.now_ms());
       if (!moved)
         return std::unexpected(moved.error());
-      if (!*moved)
-        return {};  // changed meanwhile (a DELETE): the next pass sees the new status
-      session.session.status = (*moved)->status;
+      for (std::size_t r = 0; r < requests.size(); ++r) {
+        store::RouterSession& session = *steps[of_request[r]].first;
+        if ((*moved)[r])
+          session.session.status = (*moved)[r]->status;
+        else
+          made[of_request[r]] = false;
+      }
     }
-    if (!session.record || *session.record != step.record) {
-      session.record = step.record;
-      changed_records.insert_or_assign(step.record.session_id, step.record);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      auto& [session, step] = steps[i];
+      if (!made[i])
+        continue;
+      if (!session->record || *session->record != step.record) {
+        session->record = step.record;
+        changed_records.insert_or_assign(step.record.session_id, step.record);
+      }
     }
     return {};
   };
 
   // Draft "Completion": the TimeWindow.
-  for (auto& session : sessions) {
-    if (auto step = expiry(session, start_ms, options_.time_window_ms)) {
-      if (auto taken = take(session, *step); !taken)
-        return std::unexpected(taken.error());
-      if (session.session.status == model::SessionStatus::unestablished)
+  {
+    Steps steps;
+    for (auto& session : sessions) {
+      if (auto step = expiry(session, start_ms, options_.time_window_ms))
+        steps.emplace_back(&session, std::move(*step));
+    }
+    if (auto taken = take_all(steps); !taken)
+      return std::unexpected(taken.error());
+    for (const auto& [session, step] : steps) {
+      if (session->session.status == model::SessionStatus::unestablished)
         ++report.unestablished;
     }
   }
@@ -83,33 +111,34 @@ Result<PassReport> Reconciler::run_pass() {
              : Result<router::ApplyOutcome>(std::unexpected(config.error()));
   report.apply_time = since(apply_started);
   const std::int64_t applied_ms = clock_.now_ms();
-  if (!applied) {
-    const Error& error = applied.error();
-    report.apply_error = (error.field.empty() ? "" : error.field + ": ") + error.message;
-    spdlog::warn("router {}: configuration not applied: {}", options_.router_name,
-                 report.apply_error);
-    for (auto& session : sessions) {
-      if (!belongs_on_router(session.session.status))
-        continue;
-      if (auto taken = take(session, after_failed_apply(session, report.apply_error, applied_ms));
-          !taken)
-        return std::unexpected(taken.error());
+  {
+    Steps steps;
+    if (!applied) {
+      const Error& error = applied.error();
+      report.apply_error = (error.field.empty() ? "" : error.field + ": ") + error.message;
+      spdlog::warn("router {}: configuration not applied: {}", options_.router_name,
+                   report.apply_error);
+      for (auto& session : sessions) {
+        if (belongs_on_router(session.session.status))
+          steps.emplace_back(&session, after_failed_apply(session, report.apply_error, applied_ms));
+      }
+    } else {
+      report.changed = applied->changed;
+      for (auto& session : sessions) {
+        const bool included = config->keys.contains(session.session.session_id);
+        const bool was_on = session.record && session.record->on_router;
+        if (was_on && !included)
+          ++report.removed;
+        steps.emplace_back(&session,
+                           after_apply(session, included, applied_ms, options_.router_name));
+      }
     }
-  } else {
-    report.changed = applied->changed;
-    for (auto& session : sessions) {
-      const bool included = config->keys.contains(session.session.session_id);
-      const bool was_on = session.record && session.record->on_router;
-      const auto before = session.session.status;
-      if (auto taken =
-              take(session, after_apply(session, included, applied_ms, options_.router_name));
-          !taken)
-        return std::unexpected(taken.error());
-      if (before == model::SessionStatus::approved &&
-          session.session.status == model::SessionStatus::configured)
+    if (auto taken = take_all(steps); !taken)
+      return std::unexpected(taken.error());
+    for (const auto& [session, step] : steps) {
+      if (step.to == model::SessionStatus::configured &&
+          session->session.status == model::SessionStatus::configured)
         ++report.configured;
-      if (was_on && !included)
-        ++report.removed;
     }
   }
 
@@ -133,6 +162,7 @@ Result<PassReport> Reconciler::run_pass() {
       spdlog::warn("router {}: state not read: {}", options_.router_name, states.error().message);
     } else {
       const std::int64_t read_ms = clock_.now_ms();
+      Steps steps;
       for (auto& session : sessions) {
         if (!session.record || !session.record->on_router)
           continue;
@@ -140,20 +170,22 @@ Result<PassReport> Reconciler::run_pass() {
         if (key == config->keys.end())
           continue;
         const auto state = states->find(key->second.name);
-        const auto before = session.session.status;
         const std::optional<router::SessionState> observed =
             state == states->end() ? std::nullopt : std::optional(state->second);
-        if (auto taken = take(session, after_observation(session, observed, read_ms)); !taken)
-          return std::unexpected(taken.error());
-        if (session.session.status != before) {
-          if (session.session.status == model::SessionStatus::established)
+        steps.emplace_back(&session, after_observation(session, observed, read_ms));
+      }
+      if (auto taken = take_all(steps); !taken)
+        return std::unexpected(taken.error());
+      for (const auto& [session, step] : steps) {
+        if (step.to && session->session.status == *step.to) {
+          if (*step.to == model::SessionStatus::established)
             ++report.established;
-          else if (session.session.status == model::SessionStatus::down)
+          else if (*step.to == model::SessionStatus::down)
             ++report.down;
         }
-        if (session.session.status == model::SessionStatus::configured && session.record &&
-            session.record->configured_at_ms &&
-            read_ms - *session.record->configured_at_ms <= options_.fast_start_window_ms)
+        if (session->session.status == model::SessionStatus::configured && session->record &&
+            session->record->configured_at_ms &&
+            read_ms - *session->record->configured_at_ms <= options_.fast_start_window_ms)
           report.waiting = true;
       }
     }

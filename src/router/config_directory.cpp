@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <vector>
 
 #include "util/atomic_file.hpp"
 
@@ -60,6 +61,7 @@ Result<FileSet> ConfigDirectory::read(std::string_view top_level_name) const {
 }
 
 Result<void> ConfigDirectory::replace(const FileSet& current, const FileSet& files) const {
+  std::vector<util::FileContent> changed;
   for (const auto& [name, text] : files) {
     const auto found = current.find(name);
     if (found != current.end() && found->second == text)
@@ -69,9 +71,10 @@ Result<void> ConfigDirectory::replace(const FileSet& current, const FileSet& fil
     fs::create_directories(path.parent_path(), ec);
     if (ec)
       return fail(ErrorCode::io_error, path.parent_path().string(), ec.message());
-    if (auto written = util::write_file_atomically(path, text); !written)
-      return std::unexpected(written.error());
+    changed.push_back(util::FileContent{.path = path, .content = text});
   }
+  if (auto written = util::write_files_atomically(changed); !written)
+    return std::unexpected(written.error());
   for (const auto& [name, text] : current) {
     if (files.contains(name))
       continue;

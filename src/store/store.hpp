@@ -102,6 +102,14 @@ struct RouterRecord {
   bool operator==(const RouterRecord&) const = default;
 };
 
+/// One conditional transition of a batch (Store::transition_all).
+struct TransitionRequest {
+  model::Uuid session_id;
+  model::SessionStatus from = model::SessionStatus::pending;
+  model::SessionStatus to = model::SessionStatus::pending;
+  std::string note;
+};
+
 /// Which side of a session this network is (render::Side): `receiver` for sessions other
 /// networks asked us for (the API's sessions), `initiator` for sessions we asked a peer for.
 enum class SessionSide : std::uint8_t { receiver, initiator };
@@ -158,6 +166,14 @@ class Store {
   virtual Result<std::optional<model::Session>> transition(
       const model::Uuid& session_id, std::span<const model::SessionStatus> from,
       model::SessionStatus to, const std::string& actor, const std::string& note,
+      std::int64_t now_ms) = 0;
+
+  /// `transition` for each request (from exactly `from`), all with `actor` and `now_ms`, in one
+  /// transaction: the reconcile loop moves a thousand sessions with one commit. Result i is
+  /// the updated session, or nullopt when request i's session does not exist or is no longer in
+  /// `from`. An error (such as duplicate_session) undoes the whole batch.
+  virtual Result<std::vector<std::optional<model::Session>>> transition_all(
+      std::span<const TransitionRequest> requests, const std::string& actor,
       std::int64_t now_ms) = 0;
 
   /// (Added:) oldest first, in the order the changes were stored (not sorted by `at_ms`).

@@ -175,5 +175,66 @@ TEST_P(StoreContractTest, OutgoingSessionsAreInitiatorSideAndSavedOnce) {
   EXPECT_FALSE(unchanged->has_value());
 }
 
+TEST_P(StoreContractTest, TransitionAllIsConditionalPerSessionAndOneCommit) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  RequestDraft d = draft(64503, 1, 3);
+  ASSERT_TRUE(store->create_request(d, describe_duplicates()).has_value());
+  const auto& c = d.candidates;
+  const std::vector<TransitionRequest> requests{
+      {.session_id = c[0].session_id,
+       .from = SessionStatus::approved,
+       .to = SessionStatus::configured,
+       .note = "first"},
+      {.session_id = c[1].session_id,
+       .from = SessionStatus::configured,  // it is approved: not moved
+       .to = SessionStatus::established,
+       .note = "second"},
+      {.session_id = new_uuid(),  // no such session
+       .from = SessionStatus::approved,
+       .to = SessionStatus::configured,
+       .note = "third"},
+      {.session_id = c[2].session_id,
+       .from = SessionStatus::approved,
+       .to = SessionStatus::deleted,
+       .note = "fourth"},
+  };
+  auto moved = store->transition_all(requests, "peerapi:lifecycle", kNow + 7);
+  ASSERT_TRUE(moved.has_value()) << moved.error().message;
+  ASSERT_EQ(moved->size(), 4u);
+  ASSERT_TRUE((*moved)[0].has_value());
+  EXPECT_EQ((*moved)[0]->status, SessionStatus::configured);
+  EXPECT_EQ((*moved)[0]->updated_at_ms, kNow + 7);
+  EXPECT_FALSE((*moved)[1].has_value());
+  EXPECT_FALSE((*moved)[2].has_value());
+  ASSERT_TRUE((*moved)[3].has_value());
+  EXPECT_EQ((*moved)[3]->status, SessionStatus::deleted);
+  auto history = store->history(c[0].session_id);
+  ASSERT_TRUE(history.has_value());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[1].actor, "peerapi:lifecycle");
+  EXPECT_EQ((*history)[1].note, "first");
+  EXPECT_EQ((*history)[1].at_ms, kNow + 7);
+  EXPECT_EQ(store->history(c[1].session_id)->size(), 1u);
+
+  // A batch whose one move would duplicate a live session changes nothing at all.
+  RequestDraft again = draft(64503, 3, 1);  // same tuple as c[2], which is deleted now
+  ASSERT_TRUE(store->create_request(again, describe_duplicates()).has_value());
+  const std::vector<TransitionRequest> clash{
+      {.session_id = c[0].session_id,
+       .from = SessionStatus::configured,
+       .to = SessionStatus::established,
+       .note = ""},
+      {.session_id = c[2].session_id,
+       .from = SessionStatus::deleted,
+       .to = SessionStatus::approved,
+       .note = ""},
+  };
+  auto refused = store->transition_all(clash, "peerapi:lifecycle", kNow + 8);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::duplicate_session);
+  EXPECT_EQ((*store->get_session(c[0].session_id))->status, SessionStatus::configured);
+}
+
 }  // namespace
 }  // namespace peerapi::store::test

@@ -992,6 +992,65 @@ Result<SessionPage> SqliteStore::list_sessions(model::Asn local_asn,
   return sqlite::read_page(run, reader->db.get(), after_seq, limit);
 }
 
+namespace {
+
+/// One conditional transition inside an open write transaction; `updated` is set when it was
+/// made.
+Result<void> transition_in(sqlite::WriteConnection& writer, const std::string& id,
+                           std::span<const model::SessionStatus> from, model::SessionStatus to,
+                           const std::string& actor, const std::string& note, std::int64_t now_ms,
+                           std::optional<model::Session>& updated) {
+  sqlite::WriteStatements& s = writer.statements;
+  // Under BEGIN IMMEDIATE no other writer runs, so the status read here is the one the
+  // conditional UPDATE below sees.
+  model::SessionStatus current = model::SessionStatus::pending;
+  {
+    StatementRun run(s.select_status);
+    run.bind(1, id);
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      return {};
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
+    auto parsed = model::parse_session_status(run.text(0), "status");
+    if (!parsed)
+      return std::unexpected(sqlite::corrupt_row("sessions", id, parsed.error()));
+    current = *parsed;
+  }
+  if (std::ranges::find(from, current) == from.end())
+    return {};
+
+  {
+    StatementRun run(s.update_status);
+    run.bind(1, model::to_string(to))
+        .bind(2, now_ms)
+        .bind(3, id)
+        .bind(4, model::to_string(current));
+    if (run.step() != SQLITE_DONE) {
+      if (sqlite::is_unique_violation(writer.db.get()))
+        return std::unexpected(sqlite::duplicate_session_error());
+      return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot update session"));
+    }
+    if (sqlite3_changes(writer.db.get()) != 1)
+      return fail(ErrorCode::store_error, "", "session " + id + " changed during a transition");
+  }
+  if (auto recorded = sqlite::insert_history(writer, id, now_ms, current, to, actor, note);
+      !recorded) {
+    return std::unexpected(recorded.error());
+  }
+  StatementRun run(s.get_session);
+  run.bind(1, id);
+  if (run.step() != SQLITE_ROW)
+    return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
+  auto session = sqlite::session_from_row(run);
+  if (!session)
+    return std::unexpected(session.error());
+  updated = std::move(*session);
+  return {};
+}
+
+}  // namespace
+
 Result<std::optional<model::Session>> SqliteStore::transition(
     const model::Uuid& session_id, std::span<const model::SessionStatus> from,
     model::SessionStatus to, const std::string& actor, const std::string& note,
@@ -999,55 +1058,30 @@ Result<std::optional<model::Session>> SqliteStore::transition(
   const std::string id = session_id.to_string();
   std::optional<model::Session> updated;
   const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
-    sqlite::WriteStatements& s = writer.statements;
+    return transition_in(writer, id, from, to, actor, note, now_ms, updated);
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
+  return updated;
+}
 
-    // Under BEGIN IMMEDIATE no other writer runs, so the status read here is the one the
-    // conditional UPDATE below sees.
-    model::SessionStatus current = model::SessionStatus::pending;
-    {
-      StatementRun run(s.select_status);
-      run.bind(1, id);
-      const int rc = run.step();
-      if (rc == SQLITE_DONE)
-        return {};
-      if (rc != SQLITE_ROW)
-        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
-      auto parsed = model::parse_session_status(run.text(0), "status");
-      if (!parsed)
-        return std::unexpected(sqlite::corrupt_row("sessions", id, parsed.error()));
-      current = *parsed;
-    }
-    if (std::ranges::find(from, current) == from.end())
-      return {};
-
-    {
-      StatementRun run(s.update_status);
-      run.bind(1, model::to_string(to))
-          .bind(2, now_ms)
-          .bind(3, id)
-          .bind(4, model::to_string(current));
-      if (run.step() != SQLITE_DONE) {
-        if (sqlite::is_unique_violation(writer.db.get()))
-          return std::unexpected(sqlite::duplicate_session_error());
-        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot update session"));
-      }
-      if (sqlite3_changes(writer.db.get()) != 1)
-        return fail(ErrorCode::store_error, "", "session " + id + " changed during a transition");
-    }
-    if (auto recorded = sqlite::insert_history(writer, id, now_ms, current, to, actor, note);
-        !recorded) {
-      return std::unexpected(recorded.error());
-    }
-
-    {
-      StatementRun run(s.get_session);
-      run.bind(1, id);
-      if (run.step() != SQLITE_ROW)
-        return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read session"));
-      auto session = sqlite::session_from_row(run);
-      if (!session)
-        return std::unexpected(session.error());
-      updated = std::move(*session);
+Result<std::vector<std::optional<model::Session>>> SqliteStore::transition_all(
+    std::span<const TransitionRequest> requests, const std::string& actor, std::int64_t now_ms) {
+  std::vector<std::optional<model::Session>> updated(requests.size());
+  if (requests.empty())
+    return updated;
+  std::vector<std::string> ids;
+  ids.reserve(requests.size());
+  for (const auto& request : requests)
+    ids.push_back(request.session_id.to_string());
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      updated[i].reset();
+      const model::SessionStatus from[] = {requests[i].from};
+      if (auto moved = transition_in(writer, ids[i], from, requests[i].to, actor, requests[i].note,
+                                     now_ms, updated[i]);
+          !moved)
+        return moved;
     }
     return {};
   };

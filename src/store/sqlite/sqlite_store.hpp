@@ -82,6 +82,9 @@ class SqliteStore final : public Store {
                                                    const std::string& actor,
                                                    const std::string& note,
                                                    std::int64_t now_ms) override;
+  Result<std::vector<std::optional<model::Session>>> transition_all(
+      std::span<const TransitionRequest> requests, const std::string& actor,
+      std::int64_t now_ms) override;
   /// Oldest first (insertion order).
   Result<std::vector<HistoryEntry>> history(const model::Uuid& session_id) override;
   /// `size` (1 or more) applies when the secret is created; afterwards the stored value is
