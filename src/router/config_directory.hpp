@@ -1,8 +1,8 @@
 // The folder a driver writes rendered files into (`[router] config_dir`), with what a safe apply
 // needs: compare with what is there, remember it, write the new files, put the old ones back.
-// Files are written atomically one by one (util::write_file_atomically); a crash between two
-// files leaves a mix that the next apply (which always writes the full set) repairs, and the
-// daemon reads none of it until the driver reloads it.
+// Changed files are written as a set (util::write_files_atomically: every file whole, one sync,
+// then the renames); a crash between two renames leaves a mix that the next apply (which always
+// writes the full set) repairs, and the daemon reads none of it until the driver reloads it.
 #pragma once
 
 #include <filesystem>

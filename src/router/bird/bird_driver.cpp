@@ -25,6 +25,26 @@ Error unavailable_error(const CommandResult& result, std::string_view what) {
   return Error{ErrorCode::unavailable, "router.control_socket", message};
 }
 
+/// BIRD's answers to `configure` that mean the new configuration is loaded or being loaded:
+/// "Reconfigured", "Reconfiguration in progress" (protocols are still shutting down) and
+/// "Reconfiguration already in progress, queueing new config" (loaded after the current one).
+/// "Reconfiguration ignored, shutting down" and error replies are not.
+bool reconfigured(std::string_view output) {
+  while (!output.empty()) {
+    const auto end = output.find('\n');
+    std::string_view line = output.substr(0, end);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+      line.remove_suffix(1);
+    if (line == "Reconfigured" || line == "Reconfiguration in progress" ||
+        line == "Reconfiguration already in progress, queueing new config")
+      return true;
+    if (end == std::string_view::npos)
+      break;
+    output.remove_prefix(end + 1);
+  }
+  return false;
+}
+
 std::int64_t local_second_of_day() {
   const std::time_t now = std::time(nullptr);
   std::tm local{};
@@ -57,8 +77,9 @@ Result<void> BirdDriver::reconfigure() {
   const CommandResult load = birdc("configure");
   if (unreachable(load))
     return std::unexpected(unavailable_error(load, "birdc configure"));
-  // "Reconfigured", "Reconfiguration in progress" or "... queueing new config" are successes.
-  if (!load.ok() || load.output.find("econfigur") == std::string::npos)
+  if (load.output.find("Reconfiguration ignored, shutting down") != std::string::npos)
+    return std::unexpected(unavailable_error(load, "birdc configure"));
+  if (!load.ok() || !reconfigured(load.output))
     return fail(ErrorCode::invalid_value, "router.apply",
                 "BIRD did not reconfigure: " + configure_error(load.output));
   return {};
@@ -71,8 +92,12 @@ Result<ApplyOutcome> BirdDriver::apply(const render::Rendering& rendering) {
     return std::unexpected(previous.error());
   if (*previous == wanted && loaded_)
     return ApplyOutcome{.changed = false};
-  if (auto written = directory_.replace(*previous, wanted); !written)
+  if (auto written = directory_.replace(*previous, wanted); !written) {
+    // Put back the files written so far (best effort): BIRD has read none of them, and a BIRD
+    // started before the next apply must not find a mix of two renderings.
+    static_cast<void>(directory_.replace(wanted, *previous));
     return std::unexpected(written.error());
+  }
   auto reloaded = reconfigure();
   if (!reloaded) {
     // Put the last good files back; BIRD still runs them (configure check loads nothing, and a

@@ -118,8 +118,13 @@ std::map<std::string, BirdProtocolState, std::less<>> parse_show_protocols_all(
       const std::string_view info = trim(line.substr(info_start));
       if (info.starts_with("Error: "))
         current->session.last_error = std::string(info);
-      if (protocol_down)
+      if (protocol_down) {
         current->session.state = BgpState::disabled;
+      } else if (const auto info_words = words(info); !info_words.empty()) {
+        // The info column starts with the BGP state; a "BGP state:" line below overrides it.
+        if (auto state = bgp_state(info_words.front()))
+          current->session.state = *state;
+      }
       continue;
     }
     if (current == nullptr)
