@@ -18,10 +18,13 @@
 
 #include "api/codec.hpp"
 #include "auth/request_signer.hpp"
+#include "cli/autopeer_command.hpp"
+#include "cli/token_command.hpp"
 #include "client/discovery.hpp"
 #include "client/peer_api_client.hpp"
 #include "client/session_plan.hpp"
 #include "client/setup.hpp"
+#include "client/token_source.hpp"
 #include "config/config.hpp"
 #include "model/bgp_role.hpp"
 #include "net/http_client.hpp"
@@ -30,33 +33,9 @@
 
 namespace peerapi::cli {
 
-namespace {
-
 namespace json = boost::json;
 
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitAllRefused = 3;
-
-constexpr const char* kExitCodes =
-    "Exit codes: 0 success; 1 runtime failure (peer unreachable, no endpoint known, an error "
-    "answer) or some sessions refused; 2 bad usage or configuration; 3 every session refused.";
-
-struct ClientCliOptions {
-  std::string config_file;
-  bool json = false;
-  std::string peer;  // "AS64500" / "64500"
-  std::vector<std::string> locations;
-  int family = 0;
-  std::string role = "peer";
-  std::string secret;
-  bool dry_run = false;
-  bool wait = false;
-  double timeout_s = 300;
-  double interval_s = 5;
-  std::string request_id;
-  std::vector<std::string> session_ids;
-};
+namespace client_cli {
 
 /// "peerapi <cmd>: <field>: <message>" on stderr.
 void complain(std::string_view command, const Error& error) {
@@ -65,8 +44,7 @@ void complain(std::string_view command, const Error& error) {
 }
 
 /// Prints a failed call (with every server error) and returns its exit code.
-int report(std::string_view command, const client::ClientError& error,
-           std::string_view subject = {}) {
+int report(std::string_view command, const client::ClientError& error, std::string_view subject) {
   std::cerr << "peerapi " << command << ": ";
   if (!subject.empty())
     std::cerr << subject << ": ";
@@ -128,28 +106,9 @@ json::object planned_json(const model::SessionRequest& session) {
   return out;
 }
 
-std::string family_of(const model::IpAddress& ip) {
-  return ip.is_v4() ? "IPv4" : "IPv6";
-}
-
-/// Everything a client command needs once the configuration is read.
-struct Context {
-  explicit Context(config::Config parsed)
-      : config(std::move(parsed)), local_asn(client::our_asn(config)) {}
-
-  config::Config config;
-  model::Asn local_asn;
-  util::SystemClock clock;
-  util::SecureRandom random;
-  client::ThreadSleeper sleeper;
-  std::unique_ptr<net::CurlHttpClient> http;
-  std::optional<client::DpopKey> key;
-  std::unique_ptr<auth::RequestSigner> signer;
-  std::string token;
-};
-
-/// Reads the configuration, token and DPoP key; nullptr after printing why (exit 2).
-std::unique_ptr<Context> open_context(std::string_view command, const std::string& file) {
+std::unique_ptr<Context> open_context(std::string_view command, const std::string& file,
+                                      int& exit_code, bool with_token) {
+  exit_code = kExitUsage;
   auto config = config::load_config(file);
   if (!config) {
     std::cerr << config::describe(config.error());
@@ -173,7 +132,91 @@ std::unique_ptr<Context> open_context(std::string_view command, const std::strin
         context->key->key, context->key->algorithm, context->clock, context->random);
   }
   context->http = std::make_unique<net::CurlHttpClient>(client::http_options(context->config));
+  if (with_token && (exit_code = obtain_token(command, *context)) != 0)
+    return nullptr;
+  exit_code = 0;
   return context;
+}
+
+int obtain_token(std::string_view command, Context& context) {
+  if (!context.token.empty() || !context.config.client.idp)
+    return 0;
+  client::TokenSource source(
+      client::TokenSourceOptions{.idp = *context.config.client.idp,
+                                 .dev_asns = client::dev_token_asns(context.config),
+                                 .dpop_key = context.key,
+                                 .retry = client::retry_policy(context.config.client)},
+      *context.http, context.clock, context.random, context.sleeper);
+  auto issued = source.token();
+  if (!issued)
+    return report(command, issued.error(), "access token from [client.idp]");
+  if (const auto& warning = source.cache_warning())
+    complain(command,
+             Error{warning->code, warning->field, "token not cached: " + warning->message});
+  context.token = std::move(issued->value);
+  return 0;
+}
+
+std::unique_ptr<client::PeerApiClient> make_client(Context& context,
+                                                   const client::Endpoint& endpoint) {
+  client::ClientOptions options;
+  options.base_url = endpoint.url;
+  options.access_token = context.token;
+  options.signer = context.signer.get();
+  options.sign_requests = context.config.client.sign_requests;
+  options.retry = client::retry_policy(context.config.client);
+  return std::make_unique<client::PeerApiClient>(std::move(options), *context.http, context.clock,
+                                                 context.random, context.sleeper);
+}
+
+json::object endpoint_json(model::Asn peer, const client::Endpoint& endpoint) {
+  return json::object{{"asn", peer.value()},
+                      {"url", endpoint.url},
+                      {"origin", client::to_string(endpoint.origin)},
+                      {"source", endpoint.source}};
+}
+
+/// The PeeringDB snapshot of [peeringdb].snapshot_dir; nullptr after printing why.
+std::shared_ptr<const sources::peeringdb::Snapshot> load_peeringdb(std::string_view command,
+                                                                   const Context& context) {
+  auto loaded = sources::peeringdb::load_snapshot_dir(context.config.peeringdb.snapshot_dir);
+  if (!loaded) {
+    complain(command, Error{loaded.error().code, "peeringdb.snapshot_dir", loaded.error().message});
+    return nullptr;
+  }
+  return loaded->first;
+}
+
+}  // namespace client_cli
+
+namespace {
+
+using namespace client_cli;
+
+constexpr int kExitAllRefused = 3;
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 success; 1 runtime failure (peer unreachable, no endpoint known, an error "
+    "answer) or some sessions refused; 2 bad usage or configuration; 3 every session refused.";
+
+struct ClientCliOptions {
+  std::string config_file;
+  bool json = false;
+  std::string peer;  // "AS64500" / "64500"
+  std::vector<std::string> locations;
+  int family = 0;
+  std::string role = "peer";
+  std::string secret;
+  bool dry_run = false;
+  bool wait = false;
+  double timeout_s = 300;
+  double interval_s = 5;
+  std::string request_id;
+  std::vector<std::string> session_ids;
+};
+
+std::string family_of(const model::IpAddress& ip) {
+  return ip.is_v4() ? "IPv4" : "IPv6";
 }
 
 std::optional<model::Asn> parse_peer(std::string_view command, const std::string& text,
@@ -199,39 +242,9 @@ std::optional<client::Endpoint> find_endpoint(std::string_view command, Context&
   return std::move(*endpoint);
 }
 
-std::unique_ptr<client::PeerApiClient> make_client(Context& context,
-                                                   const client::Endpoint& endpoint) {
-  client::ClientOptions options;
-  options.base_url = endpoint.url;
-  options.access_token = context.token;
-  options.signer = context.signer.get();
-  options.sign_requests = context.config.client.sign_requests;
-  options.retry = client::retry_policy(context.config.client);
-  return std::make_unique<client::PeerApiClient>(std::move(options), *context.http, context.clock,
-                                                 context.random, context.sleeper);
-}
-
-json::object endpoint_json(model::Asn peer, const client::Endpoint& endpoint) {
-  return json::object{{"asn", peer.value()},
-                      {"url", endpoint.url},
-                      {"origin", client::to_string(endpoint.origin)},
-                      {"source", endpoint.source}};
-}
-
 void print_endpoint(model::Asn peer, const client::Endpoint& endpoint) {
   std::cout << "peer " << peer.to_string() << ": " << endpoint.url << " (found by "
             << client::to_string(endpoint.origin) << " discovery: " << endpoint.source << ")\n";
-}
-
-/// The PeeringDB snapshot of [peeringdb].snapshot_dir; nullptr after printing why.
-std::shared_ptr<const sources::peeringdb::Snapshot> load_peeringdb(std::string_view command,
-                                                                   const Context& context) {
-  auto loaded = sources::peeringdb::load_snapshot_dir(context.config.peeringdb.snapshot_dir);
-  if (!loaded) {
-    complain(command, Error{loaded.error().code, "peeringdb.snapshot_dir", loaded.error().message});
-    return nullptr;
-  }
-  return loaded->first;
 }
 
 std::string ip_list(const std::vector<model::IpAddress>& ips) {
@@ -255,10 +268,10 @@ int run_locations(const ClientCliOptions& o) {
   auto peer = parse_peer(kCmd, o.peer, "peer_asn");
   if (!peer)
     return kExitUsage;
-  auto context = open_context(kCmd, o.config_file);
-  if (!context)
-    return kExitUsage;
   int exit_code = 0;
+  auto context = open_context(kCmd, o.config_file, exit_code);
+  if (!context)
+    return exit_code;
   auto endpoint = find_endpoint(kCmd, *context, *peer, exit_code);
   if (!endpoint)
     return exit_code;
@@ -455,9 +468,10 @@ int run_request(const ClientCliOptions& o) {
     }
     plan_request.secret = *secret;
   }
-  auto context = open_context(kCmd, o.config_file);
+  int open_code = 0;
+  auto context = open_context(kCmd, o.config_file, open_code, !o.dry_run);
   if (!context)
-    return kExitUsage;
+    return open_code;
   plan_request.local_asn = context->local_asn;
   auto snapshot = load_peeringdb(kCmd, *context);
   if (!snapshot)
@@ -669,10 +683,10 @@ struct PeerConnection {
 /// nullopt after printing why, with `exit_code` set (2 for usage, 1 for no endpoint).
 std::optional<PeerConnection> connect_to_peer(std::string_view command, const ClientCliOptions& o,
                                               int& exit_code) {
-  exit_code = kExitUsage;
-  auto context = open_context(command, o.config_file);
+  auto context = open_context(command, o.config_file, exit_code);
   if (!context)
     return std::nullopt;
+  exit_code = kExitUsage;
   auto peer = peer_for(command, o, *context);
   if (!peer)
     return std::nullopt;
@@ -916,7 +930,11 @@ std::function<int()> add_client_commands(CLI::App& app, bool& chosen) {
   remove->footer(kExitCodes);
   remove->parse_complete_callback(mark);
 
-  return [o, locations, request, status, remove]() -> int {
+  auto [token, run_token] = add_token_command(app, mark);
+  auto [autopeer, run_autopeer] = add_autopeer_command(app, mark);
+
+  return [o, locations, request, status, remove, token = token, run_token = run_token,
+          autopeer = autopeer, run_autopeer = run_autopeer]() -> int {
     if (*locations)
       return run_locations(*o);
     if (*request)
@@ -925,6 +943,10 @@ std::function<int()> add_client_commands(CLI::App& app, bool& chosen) {
       return run_status(*o);
     if (*remove)
       return run_delete(*o);
+    if (*token)
+      return run_token();
+    if (*autopeer)
+      return run_autopeer();
     return kExitUsage;
   };
 }

@@ -972,6 +972,267 @@ void read_client_peers(Checker& check, const toml::table& t, ClientSection& out)
   }
 }
 
+/// An OAuth endpoint or issuer URL: absolute http(s) with a host, no credentials or fragment,
+/// and with `allow_query` false no query (RFC 8414 section 2 for issuers; RFC 6749 section 3.2
+/// lets a token endpoint carry a query). Plain http is the outbound guard's call at request time.
+bool oauth_url(std::string_view text, bool allow_query) {
+  auto url = boost::urls::parse_absolute_uri(text);
+  return url &&
+         (url->scheme_id() == boost::urls::scheme::https ||
+          url->scheme_id() == boost::urls::scheme::http) &&
+         !url->host().empty() && !url->has_userinfo() && (allow_query || !url->has_query());
+}
+
+/// RFC 6749 section 3.3: scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B /
+/// %x5D-7E ).
+bool scope_value(std::string_view text) {
+  if (text.empty() || text.front() == ' ' || text.back() == ' ' ||
+      text.find("  ") != std::string_view::npos)
+    return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return c == ' ' || (c >= 0x21 && c <= 0x7e && c != '"' && c != '\\');
+  });
+}
+
+/// A file path key: a non-empty string.
+std::optional<std::filesystem::path> path_key(Checker& check, const toml::table& t,
+                                              std::string_view key, const std::string& path) {
+  auto v = check.string(t, key, path, false);
+  if (!v)
+    return std::nullopt;
+  if (v->empty()) {
+    check.error(t.get(key), path, "must be a file path");
+    return std::nullopt;
+  }
+  return std::filesystem::path(*v);
+}
+
+void read_client_idp(Checker& check, const toml::table& client, ClientSection& out) {
+  const toml::table* t = check.table(client, "idp", "client.idp", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(
+      *t, "client.idp",
+      {"grant", "issuer", "token_endpoint", "client_id", "client_secret", "client_secret_file",
+       "auth_method", "scope", "audience", "resource", "subject_token_file", "subject_token_type",
+       "requested_token_type", "token_cache_file", "dev_key_file", "dev_ttl_seconds"});
+  ClientIdpSection idp;
+  if (auto v = check.string(*t, "grant", "client.idp.grant", false)) {
+    if (*v == "client_credentials")
+      idp.grant = IdpGrant::client_credentials;
+    else if (*v == "token_exchange")
+      idp.grant = IdpGrant::token_exchange;
+    else if (*v == "dev")
+      idp.grant = IdpGrant::dev;
+    else
+      check.error(t->get("grant"), "client.idp.grant",
+                  "must be \"client_credentials\" (RFC 6749 section 4.4), \"token_exchange\" "
+                  "(RFC 8693) or \"dev\" (the development IdP key)");
+  }
+  const bool dev = idp.grant == IdpGrant::dev;
+  const bool exchange = idp.grant == IdpGrant::token_exchange;
+  // Keys that mean nothing for the chosen grant are errors: a typo in "grant" must not leave a
+  // half-used configuration.
+  auto only_for = [&](std::string_view key, bool allowed, std::string_view grants) {
+    if (!allowed && t->get(key) != nullptr)
+      check.error(t->get(key), "client.idp." + std::string(key),
+                  "is used only with grant = " + std::string(grants));
+  };
+  if (auto v = check.string(*t, "issuer", "client.idp.issuer", false)) {
+    if (!oauth_url(*v, false))
+      check.error(t->get("issuer"), "client.idp.issuer",
+                  "must be the IdP's issuer URL, e.g. \"https://idp.example.net\" (http(s), no "
+                  "credentials, query or fragment; RFC 8414 section 2)");
+    idp.issuer = *v;
+  }
+  if (auto v = check.string(*t, "token_endpoint", "client.idp.token_endpoint", false)) {
+    if (!oauth_url(*v, true))
+      check.error(t->get("token_endpoint"), "client.idp.token_endpoint",
+                  "must be an absolute http(s) URL without credentials or fragment, e.g. "
+                  "\"https://idp.example.net/oauth2/token\"");
+    idp.token_endpoint = *v;
+  }
+  only_for("token_endpoint", !dev, "\"client_credentials\" or \"token_exchange\"");
+  if (!dev && t->get("issuer") == nullptr && t->get("token_endpoint") == nullptr)
+    check.error(t, "client.idp.token_endpoint",
+                "missing: give token_endpoint, or issuer to find it in the IdP's metadata "
+                "(RFC 8414)");
+  if (auto v = check.string(*t, "auth_method", "client.idp.auth_method", false)) {
+    if (*v == "client_secret_basic")
+      idp.auth_method = TokenAuthMethod::client_secret_basic;
+    else if (*v == "client_secret_post")
+      idp.auth_method = TokenAuthMethod::client_secret_post;
+    else if (*v == "none")
+      idp.auth_method = TokenAuthMethod::none;
+    else
+      check.error(t->get("auth_method"), "client.idp.auth_method",
+                  "must be \"client_secret_basic\", \"client_secret_post\" or \"none\"");
+    if (idp.auth_method == TokenAuthMethod::none && idp.grant == IdpGrant::client_credentials)
+      check.error(t->get("auth_method"), "client.idp.auth_method",
+                  "the client credentials grant needs client authentication (RFC 6749 section "
+                  "4.4): use client_secret_basic or client_secret_post");
+  }
+  only_for("auth_method", !dev, "\"client_credentials\" or \"token_exchange\"");
+  const bool secret_needed = !dev && idp.auth_method != TokenAuthMethod::none;
+  if (auto v = check.string(*t, "client_id", "client.idp.client_id", false)) {
+    if (v->empty())
+      check.error(t->get("client_id"), "client.idp.client_id", "must not be empty");
+    idp.client_id = *v;
+  } else if (secret_needed) {
+    check.error(t, "client.idp.client_id", "missing required key (our client id at the IdP)");
+  }
+  only_for("client_id", !dev, "\"client_credentials\" or \"token_exchange\"");
+  if (auto v = check.string(*t, "client_secret", "client.idp.client_secret", false)) {
+    if (v->empty())
+      check.error(t->get("client_secret"), "client.idp.client_secret", "must not be empty");
+    idp.client_secret = *v;
+  }
+  if (auto v = path_key(check, *t, "client_secret_file", "client.idp.client_secret_file")) {
+    idp.client_secret_file = *v;
+    if (t->get("client_secret") != nullptr)
+      check.error(t->get("client_secret_file"), "client.idp.client_secret_file",
+                  "give client_secret or client_secret_file, not both");
+  }
+  const bool has_secret =
+      t->get("client_secret") != nullptr || t->get("client_secret_file") != nullptr;
+  if (secret_needed && !has_secret)
+    check.error(t, "client.idp.client_secret",
+                "missing: give client_secret or client_secret_file (or auth_method = \"none\" "
+                "with grant = \"token_exchange\")");
+  if (!secret_needed && has_secret) {
+    const char* key = t->get("client_secret") != nullptr ? "client_secret" : "client_secret_file";
+    check.error(
+        t->get(key), "client.idp." + std::string(key),
+        dev ? "is not used with grant = \"dev\"" : "is not used with auth_method = \"none\"");
+  }
+  if (auto v = check.string(*t, "scope", "client.idp.scope", false)) {
+    if (!scope_value(*v))
+      check.error(t->get("scope"), "client.idp.scope",
+                  "must be scope tokens separated by single spaces (RFC 6749 section 3.3)");
+    idp.scope = *v;
+  }
+  if (auto v = check.string(*t, "audience", "client.idp.audience", false)) {
+    if (v->empty())
+      check.error(t->get("audience"), "client.idp.audience", "must not be empty");
+    idp.audience = *v;
+  } else if (dev) {
+    check.error(t, "client.idp.audience",
+                "missing: grant = \"dev\" needs the audience the peer's server expects");
+  }
+  if (auto v = check.string_list(*t, "resource", "client.idp.resource")) {
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      if (!boost::urls::parse_absolute_uri((*v)[i]))
+        check.error(t->get("resource"), "client.idp.resource[" + std::to_string(i) + "]",
+                    "must be an absolute URI without fragment (RFC 8707 section 2)");
+    }
+    idp.resources = *v;
+  }
+  only_for("resource", !dev, "\"client_credentials\" or \"token_exchange\"");
+  if (auto v = path_key(check, *t, "subject_token_file", "client.idp.subject_token_file"))
+    idp.subject_token_file = *v;
+  if (exchange && t->get("subject_token_file") == nullptr)
+    check.error(t, "client.idp.subject_token_file",
+                "missing: grant = \"token_exchange\" needs the token to exchange (RFC 8693 "
+                "section 2.1 subject_token)");
+  only_for("subject_token_file", exchange, "\"token_exchange\"");
+  for (const char* key : {"subject_token_type", "requested_token_type"}) {
+    const std::string path = std::string("client.idp.") + key;
+    if (auto v = check.string(*t, key, path, false)) {
+      if (!boost::urls::parse_absolute_uri(*v))
+        check.error(t->get(key), path,
+                    "must be a token type URI such as "
+                    "\"urn:ietf:params:oauth:token-type:jwt\" (RFC 8693 section 3)");
+      if (std::string_view(key) == "subject_token_type")
+        idp.subject_token_type = *v;
+      else
+        idp.requested_token_type = *v;
+    }
+    only_for(key, exchange, "\"token_exchange\"");
+  }
+  if (auto v = path_key(check, *t, "token_cache_file", "client.idp.token_cache_file"))
+    idp.token_cache_file = *v;
+  only_for("token_cache_file", !dev, "\"client_credentials\" or \"token_exchange\"");
+  if (auto v = path_key(check, *t, "dev_key_file", "client.idp.dev_key_file"))
+    idp.dev_key_file = *v;
+  if (dev && t->get("dev_key_file") == nullptr)
+    check.error(t, "client.idp.dev_key_file",
+                "missing: grant = \"dev\" needs the key `peerapi dev-idp keygen` wrote");
+  if (auto v = check.integer(*t, "dev_ttl_seconds", "client.idp.dev_ttl_seconds", 60, 86'400))
+    idp.dev_ttl_seconds = *v;
+  if (!out.token.empty() || !out.token_file.empty())
+    check.error(t, "client.idp", "give client.token / client.token_file or [client.idp], not both");
+  out.idp = std::move(idp);
+}
+
+void read_client_autopeer(Checker& check, const toml::table& client, ClientSection& out) {
+  const toml::table* t = check.table(client, "autopeer", "client.autopeer", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "client.autopeer",
+                  {"state_file", "backoff_hours", "ixs", "families", "deny_asns", "min_prefixes4",
+                   "max_prefixes4", "min_prefixes6", "max_prefixes6", "max_new_networks"});
+  ClientAutopeerSection a;
+  if (auto v = path_key(check, *t, "state_file", "client.autopeer.state_file"))
+    a.state_file = *v;
+  else if (t->get("state_file") == nullptr)
+    check.error(t, "client.autopeer.state_file",
+                "missing required key (where autopeer remembers whom it asked)");
+  if (auto v = check.integer(*t, "backoff_hours", "client.autopeer.backoff_hours", 0, 87'600))
+    a.backoff_hours = *v;
+  if (auto v = check.string_list(*t, "ixs", "client.autopeer.ixs")) {
+    for (std::size_t i = 0; i < v->size(); ++i) {
+      const std::string path = "client.autopeer.ixs[" + std::to_string(i) + "]";
+      auto id = model::LocationId::parse((*v)[i], path);
+      if (!id || id->type() != model::LocationType::public_peering) {
+        check.error(t->get("ixs"), path,
+                    "must be an IX location id \"pdb:ix:<PeeringDB ix id>\" (autopeer asks for "
+                    "sessions at IXs only)");
+      } else if (std::find(a.ixs.begin(), a.ixs.end(), id->peeringdb_id()) != a.ixs.end()) {
+        check.error(t->get("ixs"), path, "the same IX is listed twice");
+      } else {
+        a.ixs.push_back(id->peeringdb_id());
+      }
+    }
+  }
+  if (const toml::node* node = t->get("families")) {
+    const toml::array* list = node->as_array();
+    if (list == nullptr || list->empty()) {
+      check.error(node, "client.autopeer.families", "must be a non-empty list of 4 and/or 6");
+    } else {
+      a.ipv4 = a.ipv6 = false;
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const std::string path = "client.autopeer.families[" + std::to_string(i) + "]";
+        const toml::node& item = *list->get(i);
+        const std::int64_t family = item.is_integer() ? item.as_integer()->get() : 0;
+        bool& flag = family == 4 ? a.ipv4 : a.ipv6;
+        if (family != 4 && family != 6)
+          check.error(&item, path, "must be 4 or 6");
+        else if (flag)
+          check.error(&item, path, "the same family is listed twice");
+        else
+          flag = true;
+      }
+    }
+  }
+  a.deny_asns = check.asn_list(*t, "deny_asns", "client.autopeer.deny_asns", false);
+  auto bound = [&](const char* key) -> std::optional<std::uint32_t> {
+    if (auto v = check.integer(*t, key, std::string("client.autopeer.") + key, 0, 4'294'967'295))
+      return static_cast<std::uint32_t>(*v);
+    return std::nullopt;
+  };
+  a.min_prefixes4 = bound("min_prefixes4");
+  a.max_prefixes4 = bound("max_prefixes4");
+  a.min_prefixes6 = bound("min_prefixes6");
+  a.max_prefixes6 = bound("max_prefixes6");
+  if (a.min_prefixes4 && a.max_prefixes4 && *a.min_prefixes4 > *a.max_prefixes4)
+    check.error(t->get("min_prefixes4"), "client.autopeer.min_prefixes4", "is above max_prefixes4");
+  if (a.min_prefixes6 && a.max_prefixes6 && *a.min_prefixes6 > *a.max_prefixes6)
+    check.error(t->get("min_prefixes6"), "client.autopeer.min_prefixes6", "is above max_prefixes6");
+  if (auto v = check.integer(*t, "max_new_networks", "client.autopeer.max_new_networks", 1, 1000))
+    a.max_new_networks = static_cast<int>(*v);
+  out.autopeer = std::move(a);
+}
+
 void read_client(Checker& check, const toml::table& root, ClientSection& out) {
   const toml::table* t = check.table(root, "client", "client", false);
   if (t == nullptr)
@@ -979,7 +1240,7 @@ void read_client(Checker& check, const toml::table& root, ClientSection& out) {
   check.only_keys(
       *t, "client",
       {"asn", "token", "token_file", "dpop_key_file", "sign_requests", "timeout_ms", "max_retries",
-       "max_retry_time_ms", "peers", "directory_file", "rpki_discovery_file"});
+       "max_retry_time_ms", "peers", "directory_file", "rpki_discovery_file", "idp", "autopeer"});
   if (const toml::node* node = t->get("asn")) {
     if (!node->is_integer()) {
       check.error(node, "client.asn", "must be an integer ASN");
@@ -1030,6 +1291,8 @@ void read_client(Checker& check, const toml::table& root, ClientSection& out) {
                   "must be a file path");
     out.rpki_discovery_file = *v;
   }
+  read_client_idp(check, *t, out);
+  read_client_autopeer(check, *t, out);
 }
 
 void read_router(Checker& check, const toml::table& root, RouterSection& out) {

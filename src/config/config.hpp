@@ -159,7 +159,59 @@ struct ClientPeer {
   std::string url;  // the API base, "https://peering.example.net/api" (no trailing "/")
 };
 
-/// [client]: this network as an initiator (`peerapi locations | request | status | delete`).
+/// The OAuth 2.0 grant [client.idp] uses to obtain access tokens.
+enum class IdpGrant : std::uint8_t {
+  client_credentials,  // RFC 6749 section 4.4
+  token_exchange,      // RFC 8693 section 2.1 (the RPKI-attested IdP flow)
+  dev,                 // minted locally with the development IdP key (auth/dev_idp.hpp)
+};
+
+/// How the client authenticates at the token endpoint (RFC 6749 section 2.3.1; RFC 7591
+/// section 2 names the methods).
+enum class TokenAuthMethod : std::uint8_t { client_secret_basic, client_secret_post, none };
+
+/// [client.idp]: the identity provider that issues our access tokens (`peerapi token`, and every
+/// client command when neither client.token nor client.token_file is set).
+struct ClientIdpSection {
+  IdpGrant grant = IdpGrant::client_credentials;
+  /// RFC 8414 issuer: the token endpoint comes from its metadata unless token_endpoint is set.
+  /// With grant "dev", the tokens' "iss".
+  std::string issuer;
+  std::string token_endpoint;  // absolute http(s) URL; used as is
+  std::string client_id;
+  std::string client_secret;  // or client_secret_file (first line); never printed
+  std::filesystem::path client_secret_file;
+  TokenAuthMethod auth_method = TokenAuthMethod::client_secret_basic;
+  std::string scope;                   // space-separated scope tokens (RFC 6749 section 3.3)
+  std::string audience;                // "audience" parameter (RFC 8693); dev: the tokens' "aud"
+  std::vector<std::string> resources;  // RFC 8707 resource indicators (absolute URIs)
+  std::filesystem::path subject_token_file;  // token_exchange: the first line is the token
+  std::string subject_token_type = "urn:ietf:params:oauth:token-type:access_token";
+  std::string requested_token_type;        // token_exchange; empty: the IdP's default
+  std::filesystem::path token_cache_file;  // empty: tokens are not cached
+  /// The development IdP (grant "dev", or `peerapi token --dev` with any grant): the private
+  /// JWK that signs, and the tokens' lifetime.
+  std::filesystem::path dev_key_file;
+  std::int64_t dev_ttl_seconds = 3600;
+};
+
+/// [client.autopeer]: the regularly scheduled request (`peerapi autopeer`): which networks we
+/// ask for sessions, and how long we leave a network alone after asking it.
+struct ClientAutopeerSection {
+  std::filesystem::path state_file;  // JSON; per ASN when it was last asked and the outcome
+  std::int64_t backoff_hours = 168;  // a network is not asked again before this has passed
+  std::vector<std::uint32_t> ixs;    // PeeringDB IX ids ("pdb:ix:N"); empty: all of ours
+  bool ipv4 = true;                  // families = [4, 6] by default
+  bool ipv6 = true;
+  std::vector<model::Asn> deny_asns;  // never asked
+  /// PeeringDB info_prefixes4/6 bounds a network must meet; a set bound and no count in
+  /// PeeringDB skip the network.
+  std::optional<std::uint32_t> min_prefixes4, max_prefixes4, min_prefixes6, max_prefixes6;
+  int max_new_networks = 10;  // networks asked in one run at most
+};
+
+/// [client]: this network as an initiator (`peerapi locations | request | status | delete |
+/// token | autopeer`).
 struct ClientSection {
   std::optional<model::Asn> asn;         // our ASN in requests (local_asn); unset: network.asns[0]
   std::string token;                     // a static bearer token (development); or token_file
@@ -171,7 +223,9 @@ struct ClientSection {
   int max_retry_time_ms = 30'000;        // no retry starts later than this after the first try
   std::vector<ClientPeer> peers;         // manual endpoints, asked first
   std::filesystem::path directory_file;  // shared JSON [{"asn": N, "url": "..."}], second
-  std::filesystem::path rpki_discovery_file;  // ASN -> URL table from an RPKI validator, third
+  std::filesystem::path rpki_discovery_file;      // ASN -> URL table from an RPKI validator, third
+  std::optional<ClientIdpSection> idp;            // [client.idp]
+  std::optional<ClientAutopeerSection> autopeer;  // [client.autopeer]
 };
 
 /// [router]: the BGP daemon peerapi drives (issue 6). Absent: nothing is applied to a router and
