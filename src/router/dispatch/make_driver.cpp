@@ -1,6 +1,8 @@
 #include "router/dispatch/make_driver.hpp"
 
 #include "router/bird/bird_driver.hpp"
+#include "router/frr/frr_driver.hpp"
+#include "router/openbgpd/openbgpd_driver.hpp"
 
 namespace peerapi::router {
 
@@ -19,20 +21,44 @@ std::unique_ptr<Driver> make_bird(const config::RouterSection& section, CommandR
       runner);
 }
 
+std::unique_ptr<Driver> make_frr(const config::RouterSection& section, CommandRunner& runner) {
+  return std::make_unique<frr::FrrDriver>(
+      frr::FrrDriverOptions{.config_dir = section.config_dir,
+                            .vtysh = or_default(section.control_program, "vtysh"),
+                            .vty_socket_dir = section.control_socket,
+                            .bgpd = or_default(section.check_program, "/usr/lib/frr/bgpd"),
+                            .base_config = section.base_config,
+                            .timeout = std::chrono::milliseconds(section.command_timeout_ms)},
+      runner);
+}
+
+std::unique_ptr<Driver> make_openbgpd(const config::RouterSection& section, CommandRunner& runner) {
+  return std::make_unique<openbgpd::OpenbgpdDriver>(
+      openbgpd::OpenbgpdDriverOptions{
+          .config_dir = section.config_dir,
+          .bgpctl = or_default(section.control_program, "bgpctl"),
+          .control_socket = section.control_socket,
+          .bgpd = or_default(section.check_program, "/usr/sbin/bgpd"),
+          .timeout = std::chrono::milliseconds(section.command_timeout_ms)},
+      runner);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Driver>> make_driver(const config::RouterSection& section,
                                             CommandRunner& runner) {
-  switch (section.daemon) {
-    case render::Daemon::bird:
-      return make_bird(section, runner);
-    case render::Daemon::frr:
-    case render::Daemon::openbgpd:
-      break;
+  using Factory = std::unique_ptr<Driver> (*)(const config::RouterSection&, CommandRunner&);
+  constexpr std::pair<render::Daemon, Factory> kDrivers[] = {
+      {render::Daemon::bird, make_bird},
+      {render::Daemon::frr, make_frr},
+      {render::Daemon::openbgpd, make_openbgpd},
+  };
+  for (const auto& [daemon, factory] : kDrivers) {
+    if (daemon == section.daemon)
+      return factory(section, runner);
   }
   return fail(ErrorCode::invalid_value, "router.daemon",
-              std::string(render::to_string(section.daemon)) +
-                  " has no router driver in this build; use \"bird\"");
+              std::string(render::to_string(section.daemon)) + " has no router driver");
 }
 
 }  // namespace peerapi::router
