@@ -1,5 +1,7 @@
 #include "cli/client_commands.hpp"
 
+#include "cli/own_router.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -363,17 +365,37 @@ std::string status_summary(const StatusList& statuses) {
 struct WaitOutcome {
   bool all_established = false;
   bool timed_out = false;
-  StatusList statuses;                         // by session id, in request order
+  StatusList statuses;                         // the peer's, by session id, in request order
+  std::optional<StatusList> ours;              // our router's side, with [router]
+  std::map<std::string, std::string> reasons;  // ours: why a session is not up (router view)
   std::optional<client::ClientError> failure;  // a non-transient error ended it
+  std::optional<Error> router_failure;         // our side could not be driven
+};
+
+/// What the wait knows about our own side (issue 6): the router we drive for the sessions the
+/// peer accepted, the peer's API base (recorded with them) and the secret we sent (the peer
+/// never echoes it).
+struct OwnSide {
+  OwnRouter* router = nullptr;
+  std::string peer_url;
+  std::optional<model::SessionSecret> secret;
 };
 
 /// Polls the request's sessions until every one is established or terminal, or the timeout.
-/// An unreachable or busy peer (a restart) is waited out; other errors end the wait.
+/// With our own router (`own.router`), the sessions the peer accepted are stored as ours and
+/// put on our router, and "established" means established on both sides. An unreachable or
+/// busy peer (a restart) is waited out; other errors end the wait.
 WaitOutcome wait_for_sessions(client::PeerApiClient& api, Context& context,
-                              const client::CreateAnswer& answer, const ClientCliOptions& o) {
+                              const client::CreateAnswer& answer, const ClientCliOptions& o,
+                              const OwnSide& own) {
   WaitOutcome out;
   for (const auto& a : answer.accepted)
     out.statuses.emplace_back(a.session.session_id.to_string(), a.session.status);
+  if (own.router != nullptr) {
+    out.ours = StatusList();
+    for (const auto& a : answer.accepted)
+      out.ours->emplace_back(a.session.session_id.to_string(), model::SessionStatus::pending);
+  }
   const bool tty = isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   const auto deadline =
@@ -389,31 +411,80 @@ WaitOutcome wait_for_sessions(client::PeerApiClient& api, Context& context,
     std::cerr << (tty ? "\r\033[K" : "") << "[" << elapsed << "s] " << line << (tty ? "" : "\n")
               << std::flush;
   };
+  const auto set_status = [](StatusList& list, const std::string& id, model::SessionStatus to) {
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& entry) { return entry.first == id; });
+    if (it != list.end())
+      it->second = to;
+  };
   const client::SessionQuery query{.asn = context.local_asn, .request_id = answer.request_id};
   for (;;) {
     auto sessions = api.list_sessions(query);
+    std::string line;
     if (sessions) {
-      for (const auto& s : *sessions) {
-        const std::string id = s.session_id.to_string();
-        auto it = std::find_if(out.statuses.begin(), out.statuses.end(),
-                               [&](const auto& entry) { return entry.first == id; });
-        if (it != out.statuses.end())
-          it->second = s.status;
-      }
-      progress(status_summary(out.statuses));
+      for (const auto& s : *sessions)
+        set_status(out.statuses, s.session_id.to_string(), s.status);
+      line = "peer: " + status_summary(out.statuses);
     } else if (sessions.error().kind == client::FailureKind::transport ||
                sessions.error().http_status == 503 || sessions.error().http_status == 429) {
-      progress("peer unreachable (" + sessions.error().error.message + "); still waiting");
+      line = "peer unreachable (" + sessions.error().error.message + "); still waiting";
     } else {
       out.failure = sessions.error();
       break;
     }
-    const bool done = std::all_of(out.statuses.begin(), out.statuses.end(),
-                                  [](const auto& s) { return is_terminal(s.second); });
-    if (done) {
+    if (own.router != nullptr) {
+      if (sessions) {
+        std::vector<model::Session> ours;
+        for (model::Session s : *sessions) {
+          if (std::none_of(answer.accepted.begin(), answer.accepted.end(),
+                           [&](const auto& a) { return a.session.session_id == s.session_id; }))
+            continue;
+          s.fields.session_secret = own.secret;
+          ours.push_back(std::move(s));
+        }
+        if (auto adopted = own.router->adopt(answer.request_id, own.peer_url, ours); !adopted) {
+          out.router_failure = adopted.error();
+          break;
+        }
+      }
+      auto stepped = own.router->step();
+      if (!stepped) {
+        out.router_failure = stepped.error();
+        break;
+      }
+      for (const auto& [id, status] : *stepped) {
+        set_status(*out.ours, id.to_string(), status);
+        if (status != model::SessionStatus::established) {
+          auto record = own.router->record(id);
+          if (record && *record && !(*record)->last_error.empty())
+            out.reasons[id.to_string()] = (*record)->last_error;
+          else if (record && *record && !(*record)->bgp_state.empty())
+            out.reasons[id.to_string()] = "BGP " + (*record)->bgp_state;
+        } else {
+          out.reasons.erase(id.to_string());
+        }
+      }
+      line += "; ours: " + status_summary(*out.ours);
+    }
+    progress(line);
+    const auto established = [](const auto& s) {
+      return s.second == model::SessionStatus::established;
+    };
+    const bool peer_done = std::all_of(out.statuses.begin(), out.statuses.end(),
+                                       [](const auto& s) { return is_terminal(s.second); });
+    const bool ours_done =
+        !out.ours || std::all_of(out.ours->begin(), out.ours->end(), [&](const auto& s) {
+          // Our side of a session the peer refused or removed never comes up.
+          const auto peer = std::find_if(out.statuses.begin(), out.statuses.end(),
+                                         [&](const auto& p) { return p.first == s.first; });
+          return is_terminal(s.second) ||
+                 (peer != out.statuses.end() && is_terminal(peer->second) &&
+                  peer->second != model::SessionStatus::established);
+        });
+    if (peer_done && ours_done) {
       out.all_established =
-          std::all_of(out.statuses.begin(), out.statuses.end(),
-                      [](const auto& s) { return s.second == model::SessionStatus::established; });
+          std::all_of(out.statuses.begin(), out.statuses.end(), established) &&
+          (!out.ours || std::all_of(out.ours->begin(), out.ours->end(), established));
       break;
     }
     const auto now = std::chrono::steady_clock::now();
@@ -431,9 +502,9 @@ WaitOutcome wait_for_sessions(client::PeerApiClient& api, Context& context,
   return out;
 }
 
-constexpr const char* kWaitNote =
-    "--wait follows the peer's status only; configuring our own router is not done yet "
-    "(issue 6, the router driver)";
+constexpr const char* kWaitNoteNoRouter =
+    "no [router] in the configuration: --wait follows the peer's status only; our own router "
+    "is not configured";
 
 int run_request(const ClientCliOptions& o) {
   constexpr std::string_view kCmd = "request";
@@ -622,32 +693,72 @@ int run_request(const ClientCliOptions& o) {
                : answer->rejected.empty() ? 0
                                           : kExitRuntime;
   if (o.wait && !answer->accepted.empty()) {
-    if (!o.json)
-      std::cerr << "note: " << kWaitNote << "\n";
-    auto waited = wait_for_sessions(*api, *context, *answer, o);
+    std::unique_ptr<OwnRouter> own_router;
+    if (context->config.router.enabled) {
+      auto opened = OwnRouter::open(context->config);
+      if (!opened) {
+        complain(kCmd, opened.error());
+        if (o.json)
+          print_json(doc);
+        return kExitRuntime;
+      }
+      own_router = std::move(*opened);
+    } else if (!o.json) {
+      std::cerr << "note: " << kWaitNoteNoRouter << "\n";
+    }
+    const OwnSide own{
+        .router = own_router.get(), .peer_url = endpoint->url, .secret = plan_request.secret};
+    auto waited = wait_for_sessions(*api, *context, *answer, o, own);
     json::array statuses;
-    for (const auto& [id, status] : waited.statuses)
-      statuses.push_back(json::object{{"session_id", id}, {"status", model::to_string(status)}});
+    for (std::size_t i = 0; i < waited.statuses.size(); ++i) {
+      const auto& [id, status] = waited.statuses[i];
+      json::object entry{{"session_id", id}, {"status", model::to_string(status)}};
+      if (waited.ours) {
+        entry["our_status"] = model::to_string((*waited.ours)[i].second);
+        if (const auto reason = waited.reasons.find(id); reason != waited.reasons.end())
+          entry["our_reason"] = reason->second;
+      }
+      statuses.push_back(std::move(entry));
+    }
     json::object wait{{"all_established", waited.all_established},
                       {"timed_out", waited.timed_out},
                       {"sessions", std::move(statuses)},
-                      {"note", kWaitNote}};
+                      {"our_router", waited.ours.has_value()}};
+    if (!waited.ours)
+      wait["note"] = kWaitNoteNoRouter;
     if (waited.failure)
       wait["error"] = error_json(*waited.failure);
+    if (waited.router_failure)
+      wait["router_error"] =
+          (waited.router_failure->field.empty() ? "" : waited.router_failure->field + ": ") +
+          waited.router_failure->message;
     doc["wait"] = std::move(wait);
     if (!o.json) {
-      for (const auto& [id, status] : waited.statuses)
-        std::cout << "  " << id << "  " << model::to_string(status) << "\n";
+      for (std::size_t i = 0; i < waited.statuses.size(); ++i) {
+        const auto& [id, status] = waited.statuses[i];
+        std::cout << "  " << id << "  peer " << std::left << std::setw(13)
+                  << model::to_string(status);
+        if (waited.ours) {
+          std::cout << " ours " << model::to_string((*waited.ours)[i].second);
+          if (const auto reason = waited.reasons.find(id); reason != waited.reasons.end())
+            std::cout << " (" << reason->second << ")";
+        }
+        std::cout << "\n";
+      }
       if (waited.all_established)
-        std::cout << "all " << waited.statuses.size() << " session(s) established\n";
+        std::cout << "all " << waited.statuses.size() << " session(s) established"
+                  << (waited.ours ? " on both sides" : "") << "\n";
       else if (waited.timed_out)
-        std::cout << "timed out after " << o.timeout_s << " s: " << status_summary(waited.statuses)
-                  << "\n";
-      else if (!waited.failure)
+        std::cout << "timed out after " << o.timeout_s << " s: peer "
+                  << status_summary(waited.statuses)
+                  << (waited.ours ? "; ours " + status_summary(*waited.ours) : "") << "\n";
+      else if (!waited.failure && !waited.router_failure)
         std::cout << "finished: " << status_summary(waited.statuses) << "\n";
     }
     if (waited.failure)
       report(kCmd, *waited.failure);
+    if (waited.router_failure)
+      complain(kCmd, *waited.router_failure);
     if (!waited.all_established && result == 0)
       result = kExitRuntime;
   }

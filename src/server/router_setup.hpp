@@ -36,6 +36,8 @@ class RouterLifecycle {
   ~RouterLifecycle();
 
   void start() { loop_->start(); }
+  /// One pass on the caller's thread (for a command that drives the router without a loop).
+  Result<lifecycle::PassReport> run_pass() { return reconciler_->run_pass(); }
   void poke() { loop_->poke(); }
   void stop() { loop_->stop(); }
 
