@@ -376,7 +376,9 @@ void read_approval(Checker& check, const toml::table& root, ApprovalSection& out
   const toml::table* t = check.table(root, "approval", "approval", false);
   if (t == nullptr)
     return;
-  check.only_keys(*t, "approval", {"mode"});
+  check.only_keys(*t, "approval", {"mode", "propose_additional"});
+  out.propose_additional =
+      check.boolean(*t, "propose_additional", "approval.propose_additional").value_or(false);
   if (auto mode = check.string(*t, "mode", "approval.mode", false)) {
     if (*mode == "auto") {
       out.mode = ApprovalMode::automatic;

@@ -94,6 +94,10 @@ enum class ApprovalMode { automatic, manual };
 
 struct ApprovalSection {
   ApprovalMode mode = ApprovalMode::automatic;
+  /// Draft section 7 ("D and E"): after accepting a request that carries a return_url, ask the
+  /// requester's own API for the sessions at our common IXs its request left out. Uses [client]
+  /// credentials. Off by default.
+  bool propose_additional = false;
 };
 
 struct StaticToken {

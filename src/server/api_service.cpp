@@ -484,8 +484,22 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
                                      "request_id " + body->client_request_id->to_string() +
                                          " was already used with a different body"});
   }
-  if (outcome->kind == store::CreateOutcome::Kind::created)
+  if (outcome->kind == store::CreateOutcome::Kind::created) {
     sessions_changed();
+    if (return_url_listener_ && body->return_url && outcome->answer.http_status == 200 &&
+        !candidate_index.empty()) {
+      ReturnUrlRequest proposal{
+          .request_id = request_id,
+          .requester = body->sessions[candidate_index.front()].request->local_asn,
+          .return_url = *body->return_url,
+          .requested = {}};
+      for (const auto& item : body->sessions) {
+        if (item.request)
+          proposal.requested.push_back(*item.request);
+      }
+      return_url_listener_(std::move(proposal));
+    }
+  }
   return json_response(outcome->answer.http_status, outcome->answer.body);
 }
 

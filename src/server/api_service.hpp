@@ -38,6 +38,16 @@ class SnapshotHolder {
   std::atomic<std::shared_ptr<const sources::peeringdb::Snapshot>> current_;
 };
 
+/// An accepted request that named a return_url (draft section 7): this server may ask the
+/// requester's API for more sessions (server/session_proposer.hpp).
+struct ReturnUrlRequest {
+  model::Uuid request_id;  // ours, the definitive id
+  model::Asn requester;
+  std::string return_url;
+  /// Every session the request asked for (accepted or not).
+  std::vector<model::SessionRequest> requested;
+};
+
 struct ApiDependencies {
   const config::Config& config;
   store::Store& store;
@@ -66,6 +76,11 @@ class ApiService {
   void set_change_listener(std::function<void()> listener) {
     change_listener_ = std::move(listener);
   }
+  /// Called after a request with a return_url had at least one session accepted. Set before
+  /// serving.
+  void set_return_url_listener(std::function<void(ReturnUrlRequest)> listener) {
+    return_url_listener_ = std::move(listener);
+  }
 
  private:
   HttpResponse create_sessions(const HttpRequest& request, const auth::Principal& principal);
@@ -92,6 +107,7 @@ class ApiService {
 
   ApiDependencies deps_;
   std::function<void()> change_listener_;
+  std::function<void(ReturnUrlRequest)> return_url_listener_;
   api::CursorCodec cursors_;
   std::string proof_algorithm_names_;  // "ES256 EdDSA", for DPoP challenges
 };

@@ -15,6 +15,7 @@
 #include "server/peeringdb_refresh.hpp"
 #include "server/router_setup.hpp"
 #include "server/rpki_facts.hpp"
+#include "server/session_proposer.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "util/crypto.hpp"
 
@@ -235,12 +236,31 @@ int serve(const config::Config& config) {
                  render::to_string(config.router.daemon), config.router.config_dir.string(),
                  config.router.poll_interval_ms, config.router.time_window_seconds);
   }
+  // Draft section 7: more sessions asked of requesters that gave a return_url.
+  std::unique_ptr<ProposerParts> proposer;
+  if (config.approval.propose_additional) {
+    auto built = ProposerParts::create(config, peeringdb, **store, clock, random, [&lifecycle] {
+      if (lifecycle)
+        lifecycle->poke();
+    });
+    if (!built) {
+      spdlog::error("approval.propose_additional: {}{}",
+                    built.error().field.empty() ? "" : built.error().field + ": ",
+                    built.error().message);
+      return 1;
+    }
+    proposer = std::move(*built);
+    api->set_return_url_listener(
+        [&proposer](ReturnUrlRequest request) { proposer->proposer->submit(std::move(request)); });
+  }
   for (const auto& address : *bound) {
     spdlog::info("listening on http://{}{} ({} threads, approval {})", address,
                  config.server.base_path, threads,
                  config.approval.mode == config::ApprovalMode::manual ? "manual" : "auto");
   }
   http.run(threads, /*handle_signals=*/true);
+  if (proposer)
+    proposer->proposer->stop();
   if (lifecycle)
     lifecycle->stop();
   spdlog::info("stopped");
