@@ -6,7 +6,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 CMAKE_FLAGS ?=
 
-.PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz fuzz-smoke bench update-golden format format-check clean
+.PHONY: deps build build-asan build-fuzz run demo test test-unit test-asan fuzz fuzz-smoke bench update-golden format format-check clean
 
 deps:
 	@scripts/install-deps
@@ -26,6 +26,9 @@ build-fuzz: deps
 run: build
 	@scripts/dev-idp-setup
 	build/peerapi serve --config $(CONFIG)
+
+demo: build
+	@scripts/demo
 
 # Every test: normal build, then the same suite under ASan+UBSan, then a short run of each fuzzer
 # and of the benchmarks (which fail on any error answer under load).

@@ -970,10 +970,32 @@ int run_delete(const ClientCliOptions& o) {
       }
     }
   }
-  if (o.json)
-    print_json(json::object{{"peer", endpoint_json(peer, endpoint)},
-                            {"deleted", std::move(deleted)},
-                            {"errors", std::move(failures)}});
+  // Our own side of what the peer deleted leaves our router too (issue 6): the stored
+  // initiator-side copies become deleted and a reconcile pass runs (or the server's does).
+  json::array withdrawn;
+  if (context->config.router.enabled && !deleted.empty()) {
+    std::vector<model::Uuid> gone;
+    for (const auto& id : deleted)
+      gone.push_back(*model::Uuid::parse(id.as_string(), "session_id"));
+    auto own = OwnRouter::open(context->config);
+    auto count = own ? (*own)->withdraw(gone) : Result<std::size_t>(std::unexpected(own.error()));
+    if (!count) {
+      complain(kCmd, count.error());
+      exit_code = kExitRuntime;
+    } else if (!o.json) {
+      std::cout << *count << " session(s) taken off our router\n";
+    }
+    if (count)
+      withdrawn.emplace_back(static_cast<std::int64_t>(*count));
+  }
+  if (o.json) {
+    json::object doc{{"peer", endpoint_json(peer, endpoint)},
+                     {"deleted", std::move(deleted)},
+                     {"errors", std::move(failures)}};
+    if (!withdrawn.empty())
+      doc["withdrawn_from_our_router"] = withdrawn.front();
+    print_json(doc);
+  }
   return exit_code;
 }
 

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/cli_store.hpp"
 #include "lifecycle/session_lifecycle.hpp"
@@ -28,6 +31,8 @@ OwnRouter::~OwnRouter() = default;
 Result<std::unique_ptr<OwnRouter>> OwnRouter::open(const config::Config& config) {
   if (!config.router.enabled)
     return std::unique_ptr<OwnRouter>();
+  // A command's output is its own; the data loading notes of the server stay out of it.
+  spdlog::set_level(spdlog::level::warn);
   auto parts = std::make_unique<Parts>();
   parts->opened = open_store(config, "request");
   if (!parts->opened)
@@ -86,6 +91,32 @@ Result<std::map<model::Uuid, model::SessionStatus>> OwnRouter::step() {
       statuses.emplace(id, (*session)->status);
   }
   return statuses;
+}
+
+Result<std::size_t> OwnRouter::withdraw(std::span<const model::Uuid> session_ids) {
+  std::vector<store::TransitionRequest> requests;
+  for (const model::Uuid& id : session_ids) {
+    auto session = parts_->opened->store->get_session(id);
+    if (!session)
+      return std::unexpected(session.error());
+    if (!*session || !model::is_live((*session)->status))
+      continue;
+    requests.push_back(store::TransitionRequest{.session_id = id,
+                                                .from = (*session)->status,
+                                                .to = model::SessionStatus::deleted,
+                                                .note = "deleted at the peer"});
+  }
+  auto moved =
+      parts_->opened->store->transition_all(requests, "peerapi delete", parts_->clock.now_ms());
+  if (!moved)
+    return std::unexpected(moved.error());
+  const auto count = static_cast<std::size_t>(
+      std::count_if(moved->begin(), moved->end(), [](const auto& s) { return s.has_value(); }));
+  if (count > 0) {
+    if (auto pass = parts_->lifecycle->run_pass(); !pass)
+      return std::unexpected(pass.error());
+  }
+  return count;
 }
 
 Result<std::optional<store::RouterRecord>> OwnRouter::record(const model::Uuid& session_id) {

@@ -30,6 +30,10 @@ class OwnRouter {
   /// A reconcile pass when this process can take the router's lease (a running server that
   /// holds it does the work instead), then our side's status of every adopted session.
   Result<std::map<model::Uuid, model::SessionStatus>> step();
+  /// Our side of sessions the peer deleted: each stored initiator-side copy that is live
+  /// becomes deleted (history: "deleted at the peer"), then one reconcile pass takes them off
+  /// the router when this process can take the lease. Returns how many were withdrawn.
+  Result<std::size_t> withdraw(std::span<const model::Uuid> session_ids);
   /// Our side's router view of one session (the reason it is not up), when there is one.
   Result<std::optional<store::RouterRecord>> record(const model::Uuid& session_id);
 

@@ -200,6 +200,14 @@ Result<PassReport> Reconciler::run_pass() {
   return report;
 }
 
+Result<void> Reconciler::release_lease() {
+  const std::int64_t now = clock_.now_ms();
+  auto released = store_.claim_lease(options_.router_name, options_.holder, now, now);
+  if (!released)
+    return std::unexpected(released.error());
+  return {};
+}
+
 ReconcileLoop::ReconcileLoop(Reconciler& reconciler, std::chrono::milliseconds interval,
                              std::chrono::milliseconds fast_interval)
     : reconciler_(reconciler), interval_(interval), fast_interval_(fast_interval) {}
@@ -229,8 +237,11 @@ void ReconcileLoop::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) {
     thread_.join();
+    if (auto released = reconciler_.release_lease(); !released)
+      spdlog::warn("router lease not released: {}", released.error().message);
+  }
 }
 
 std::uint64_t ReconcileLoop::passes() const {

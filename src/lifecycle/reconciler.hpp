@@ -79,6 +79,10 @@ class Reconciler {
   /// on the affected sessions' records.
   Result<PassReport> run_pass();
 
+  /// Ends this process's lease on the router now (when it holds it), so a restarted or other
+  /// process takes over at its next pass instead of waiting for the lease to run out.
+  Result<void> release_lease();
+
  private:
   store::Store& store_;
   router::Driver& driver_;
@@ -100,7 +104,7 @@ class ReconcileLoop {
   void start();
   /// Asks for a pass now (after a session was approved or deleted).
   void poke();
-  /// Finishes the pass under way and stops. Idempotent.
+  /// Finishes the pass under way, stops, and releases the router's lease. Idempotent.
   void stop();
   /// Passes completed so far (tests wait on it).
   [[nodiscard]] std::uint64_t passes() const;

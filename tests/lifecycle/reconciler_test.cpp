@@ -343,6 +343,20 @@ TEST_F(ReconcilerTest, OnlyTheLeaseHolderDrivesTheRouter) {
   EXPECT_FALSE(pass->leased);
 }
 
+TEST_F(ReconcilerTest, AReleasedLeaseIsTakenAtOnceByTheNextProcess) {
+  create(1);
+  Reconciler first = make("replica-1");
+  Reconciler second = make("replica-2");
+  ASSERT_TRUE(first.run_pass()->leased);
+  ASSERT_FALSE(second.run_pass()->leased);
+  ASSERT_TRUE(first.release_lease().has_value());
+  EXPECT_TRUE(second.run_pass()->leased);  // no wait for the lease to run out
+  // Releasing a lease one does not hold takes nothing from its holder.
+  ASSERT_TRUE(first.release_lease().has_value());
+  EXPECT_TRUE(second.run_pass()->leased);
+  EXPECT_FALSE(first.run_pass()->leased);
+}
+
 TEST_F(ReconcilerTest, ConvergesAfterACrashBetweenApplyAndTransitionWithoutReapplying) {
   const auto ids = create(1);
   // A previous process applied this configuration and died before recording anything.
