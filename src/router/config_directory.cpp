@@ -1,30 +1,16 @@
 #include "router/config_directory.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <vector>
 
+#include "router/daemon_text.hpp"
 #include "util/atomic_file.hpp"
 
 namespace peerapi::router {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-Result<std::string> read_whole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(ErrorCode::io_error, path.string(), "cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    return fail(ErrorCode::io_error, path.string(), "read failed");
-  return std::move(text).str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<FileSet> ConfigDirectory::read(std::string_view top_level_name) const {
   FileSet files;
@@ -32,7 +18,7 @@ Result<FileSet> ConfigDirectory::read(std::string_view top_level_name) const {
     const fs::path top = dir_ / top_level_name;
     std::error_code ec;
     if (fs::is_regular_file(top, ec)) {
-      auto text = read_whole(top);
+      auto text = read_text_file(top);
       if (!text)
         return std::unexpected(text.error());
       files.emplace(std::string(top_level_name), std::move(*text));
@@ -50,7 +36,7 @@ Result<FileSet> ConfigDirectory::read(std::string_view top_level_name) const {
     const std::string file_name = it->path().filename().string();
     if (file_name.starts_with('.') && file_name.ends_with(".tmp"))
       continue;  // a temporary file of an interrupted atomic write
-    auto text = read_whole(it->path());
+    auto text = read_text_file(it->path());
     if (!text)
       return std::unexpected(text.error());
     files.emplace(name, std::move(*text));

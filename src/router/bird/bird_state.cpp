@@ -1,63 +1,21 @@
 #include "router/bird/bird_state.hpp"
 
-#include <charconv>
 #include <set>
 #include <vector>
+
+#include "router/daemon_text.hpp"
 
 namespace peerapi::router::bird {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos)
-    return {};
-  const auto last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos)
-      break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
-
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t at = 0;
-  while (at < line.size()) {
-    const auto start = line.find_first_not_of(" \t", at);
-    if (start == std::string_view::npos)
-      break;
-    const auto end = line.find_first_of(" \t", start);
-    out.push_back(line.substr(start, end == std::string_view::npos ? end : end - start));
-    at = end == std::string_view::npos ? line.size() : end;
-  }
-  return out;
-}
-
-std::optional<std::uint64_t> number(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  // Counts above 10^12 are not a router's: refused, so sums cannot overflow.
-  if (ec != std::errc() || end != text.data() + text.size() || value > 1'000'000'000'000)
-    return std::nullopt;
-  return value;
-}
-
 /// "HH:MM:SS" or "HH:MM:SS.fff" as seconds after midnight.
 std::optional<std::int64_t> second_of_day(std::string_view text) {
   if (text.size() < 8 || text[2] != ':' || text[5] != ':')
     return std::nullopt;
-  const auto hours = number(text.substr(0, 2));
-  const auto minutes = number(text.substr(3, 2));
-  const auto seconds = number(text.substr(6, 2));
+  const auto hours = parse_count(text.substr(0, 2));
+  const auto minutes = parse_count(text.substr(3, 2));
+  const auto seconds = parse_count(text.substr(6, 2));
   if (!hours || !minutes || !seconds || *hours > 23 || *minutes > 59 || *seconds > 60)
     return std::nullopt;
   return static_cast<std::int64_t>(*hours * 3600 + *minutes * 60 + *seconds);
@@ -145,7 +103,7 @@ std::map<std::string, BirdProtocolState, std::less<>> parse_show_protocols_all(
       const auto parts = words(value);
       bool filtered_shown = false;
       for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-        const auto count = number(parts[i]);
+        const auto count = parse_count(parts[i]);
         if (!count)
           continue;
         const std::string_view what = parts[i + 1];

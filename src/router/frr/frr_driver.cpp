@@ -3,15 +3,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "router/daemon_text.hpp"
 #include "router/frr/frr_state.hpp"
 #include "util/atomic_file.hpp"
 
@@ -36,40 +35,6 @@ constexpr std::string_view kLoadFile = ".frr.load.conf";
 // ---- FRR configuration text as contexts ----------------------------------------------------
 
 using Path = std::vector<std::string>;
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos)
-    return {};
-  const auto last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos)
-      break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
-
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t at = 0;
-  while (at < line.size()) {
-    const auto start = line.find_first_not_of(" \t", at);
-    if (start == std::string_view::npos)
-      break;
-    const auto end = line.find_first_of(" \t", start);
-    out.push_back(line.substr(start, end == std::string_view::npos ? end : end - start));
-    at = end == std::string_view::npos ? line.size() : end;
-  }
-  return out;
-}
 
 bool is_exit(std::string_view line) {
   return line == "exit" || line == "quit" ||
@@ -270,17 +235,6 @@ bool only_absent(std::string_view output) {
   return true;
 }
 
-Result<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return fail(ErrorCode::io_error, path.string(), "cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    return fail(ErrorCode::io_error, path.string(), "read failed");
-  return std::move(text).str();
-}
-
 /// A scratch folder for bgpd -C's pid file and vty socket, removed on destruction.
 class ScratchDir {
  public:
@@ -469,7 +423,7 @@ Result<ApplyOutcome> FrrDriver::apply(const render::Rendering& rendering) {
                 "the rendering has no top-level frr.conf (not an FRR rendering)");
   std::string candidate;
   if (!options_.base_config.empty()) {
-    auto base = read_text(options_.base_config);
+    auto base = read_text_file(options_.base_config);
     if (!base)
       return std::unexpected(base.error());
     candidate = std::move(*base);
@@ -491,7 +445,7 @@ Result<ApplyOutcome> FrrDriver::apply(const render::Rendering& rendering) {
   bool under_way = false;
   std::error_code exists_ec;
   if (fs::exists(loaded_file, exists_ec)) {
-    auto text = read_text(loaded_file);
+    auto text = read_text_file(loaded_file);
     if (!text)
       return std::unexpected(text.error());
     running = std::move(*text);

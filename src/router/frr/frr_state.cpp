@@ -6,31 +6,13 @@
 #include <optional>
 #include <vector>
 
+#include "router/daemon_text.hpp"
+
 namespace peerapi::router::frr {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos)
-    return {};
-  const auto last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos)
-      break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
 
 std::optional<std::string_view> string_at(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);

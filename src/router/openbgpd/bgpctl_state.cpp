@@ -1,53 +1,12 @@
 #include "router/openbgpd/bgpctl_state.hpp"
 
-#include <charconv>
 #include <optional>
+
+#include "router/daemon_text.hpp"
 
 namespace peerapi::router::openbgpd {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos)
-    return {};
-  const auto last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos)
-      break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
-}
-
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t at = 0;
-  while (at < line.size()) {
-    const auto start = line.find_first_not_of(" \t", at);
-    if (start == std::string_view::npos)
-      break;
-    const auto end = line.find_first_of(" \t", start);
-    out.push_back(line.substr(start, end == std::string_view::npos ? end : end - start));
-    at = end == std::string_view::npos ? line.size() : end;
-  }
-  return out;
-}
-
-std::optional<std::uint64_t> number(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    return std::nullopt;
-  return value;
-}
 
 std::optional<BgpState> bgp_state(std::string_view text) {
   if (text == "Idle" || text == "None")
@@ -68,9 +27,9 @@ std::optional<BgpState> bgp_state(std::string_view text) {
 /// bgpd's fmt_timeframe: "HH:MM:SS" below a day, "NdHHhMMm" below a week, "NNwNdHHh" above.
 std::optional<std::int64_t> timeframe_seconds(std::string_view text) {
   if (text.size() == 8 && text[2] == ':' && text[5] == ':') {
-    const auto hours = number(text.substr(0, 2));
-    const auto minutes = number(text.substr(3, 2));
-    const auto seconds = number(text.substr(6, 2));
+    const auto hours = parse_count(text.substr(0, 2));
+    const auto minutes = parse_count(text.substr(3, 2));
+    const auto seconds = parse_count(text.substr(6, 2));
     if (!hours || !minutes || !seconds || *minutes > 59 || *seconds > 59)
       return std::nullopt;
     return static_cast<std::int64_t>(*hours * 3600 + *minutes * 60 + *seconds);
@@ -88,7 +47,7 @@ std::optional<std::int64_t> timeframe_seconds(std::string_view text) {
       ++end;
     if (end == at || end == text.size() || end - at > 6)
       return std::nullopt;
-    const auto value = number(text.substr(at, end - at));
+    const auto value = parse_count(text.substr(at, end - at));
     while (unit < std::size(kUnits) && kUnits[unit].first != text[end])
       ++unit;
     if (!value || unit == std::size(kUnits))
@@ -217,7 +176,7 @@ Result<std::vector<BgpctlNeighborState>> parse_show_neighbor(std::string_view te
       // "Prefixes   <sent>   <received>"
       const auto parts = words(line);
       if (parts.size() >= 3) {
-        if (const auto received = number(parts[2]))
+        if (const auto received = parse_count(parts[2]))
           block.neighbor.session.prefixes_received = *received;
       }
     } else if (line.starts_with("Last error") || line.starts_with("Last received shutdown")) {
