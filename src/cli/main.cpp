@@ -7,6 +7,7 @@
 #include "cli/client_commands.hpp"
 #include "cli/dev_idp_command.hpp"
 #include "cli/irr_command.hpp"
+#include "cli/migrate_command.hpp"
 #include "cli/render_command.hpp"
 #include "cli/rpki_command.hpp"
 #include "cli/sync_command.hpp"
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
   auto run_render = peerapi::cli::add_render_commands(app, render_cmd);
   CLI::App* sync_cmd = nullptr;
   auto run_sync = peerapi::cli::add_sync_commands(app, sync_cmd);
+  CLI::App* migrate_cmd = nullptr;
+  auto run_migrate = peerapi::cli::add_migrate_commands(app, migrate_cmd);
   bool client_cmd = false;
   auto run_client = peerapi::cli::add_client_commands(app, client_cmd);
 
@@ -95,6 +98,8 @@ int main(int argc, char** argv) {
       return run_rpki();
     if (*sync_cmd)
       return run_sync();
+    if (*migrate_cmd)
+      return run_migrate();
     if (*render_cmd)
       return run_render();
     if (client_cmd)

@@ -337,11 +337,31 @@ void read_store(Checker& check, const toml::table& root, StoreSection& out) {
   const toml::table* t = check.table(root, "store", "store", true);
   if (t == nullptr)
     return;
-  check.only_keys(*t, "store", {"sqlite", "synchronous"});
-  if (auto file = check.string(*t, "sqlite", "store.sqlite", true)) {
+  check.only_keys(*t, "store", {"sqlite", "postgres", "synchronous"});
+  const bool has_sqlite = t->contains("sqlite");
+  const bool has_postgres = t->contains("postgres");
+  if (has_sqlite == has_postgres) {
+    check.error(t, "store",
+                "set exactly one of sqlite (a database file) and postgres (a postgresql:// URI)");
+  }
+  if (auto file = check.string(*t, "sqlite", "store.sqlite", false)) {
     if (file->empty())
       check.error(t->get("sqlite"), "store.sqlite", "must be a file path");
     out.sqlite = *file;
+  }
+  // The URI holds a password: no message quotes it.
+  if (auto uri = check.string(*t, "postgres", "store.postgres", false)) {
+    if (!uri->starts_with("postgresql://") && !uri->starts_with("postgres://")) {
+      check.error(t->get("postgres"), "store.postgres",
+                  "must be a URI such as \"postgresql://peerapi:PASSWORD@db.example.net:5432/"
+                  "peerapi\"");
+    }
+    out.postgres = *uri;
+  }
+  if (has_postgres && t->contains("synchronous")) {
+    check.error(t->get("synchronous"), "store.synchronous",
+                "applies to sqlite only (PostgreSQL's durability is the server's "
+                "synchronous_commit)");
   }
   if (auto sync = check.string(*t, "synchronous", "store.synchronous", false)) {
     if (*sync != "full" && *sync != "normal") {

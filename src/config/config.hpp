@@ -48,8 +48,13 @@ struct NetworkSection {
   std::string contact_email;     // named in 422 answers that need a human
 };
 
+/// [store]: exactly one backend, `sqlite` (a file) or `postgres` (a libpq URI, for several
+/// replicas sharing one database; docs/store.md).
 struct StoreSection {
   std::filesystem::path sqlite;
+  /// "postgresql://user:password@host:5432/database?...": holds a password, so it is never
+  /// printed back (store::PostgresStore::redacted).
+  std::string postgres;
   std::string synchronous = "full";  // SQLite PRAGMA synchronous: "full" or "normal"
 };
 

@@ -16,6 +16,7 @@
 #include "server/router_setup.hpp"
 #include "server/rpki_facts.hpp"
 #include "server/session_proposer.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "util/crypto.hpp"
 
@@ -106,12 +107,20 @@ int serve(const config::Config& config) {
   }
   SnapshotHolder peeringdb(snapshot);
 
-  store::SqliteOptions store_options;
-  store_options.synchronous = config.store.synchronous;
-  auto store = store::SqliteStore::open(config.store.sqlite, random, store_options);
+  // [store]: the embedded SQLite file, or a PostgreSQL database shared by several replicas
+  // (named without its password).
+  const bool on_postgres = !config.store.postgres.empty();
+  const std::string store_name = on_postgres ? store::PostgresStore::redacted(config.store.postgres)
+                                             : config.store.sqlite.string();
+  auto store = [&]() -> Result<std::unique_ptr<store::Store>> {
+    if (on_postgres)
+      return store::PostgresStore::open(config.store.postgres, random);
+    store::SqliteOptions store_options;
+    store_options.synchronous = config.store.synchronous;
+    return store::SqliteStore::open(config.store.sqlite, random, store_options);
+  }();
   if (!store) {
-    spdlog::error("cannot open the store {}: {}", config.store.sqlite.string(),
-                  store.error().message);
+    spdlog::error("cannot open the store {}: {}", store_name, store.error().message);
     return 1;
   }
   auto key = (*store)->named_secret("pagination-token-key", 32);
