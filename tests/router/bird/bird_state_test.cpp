@@ -292,7 +292,8 @@ TEST(BirdShowProtocols, HugeAndMalformedNumbersAreNotCounts) {
   std::string text = "p1 BGP --- up 10:00:00.000 Established\n";
   for (int channel = 0; channel < 1000; ++channel)
     text += "  Channel c\n    Routes: 1000000000000 imported, 1000000000000 filtered\n";
-  const auto& session = parse_show_protocols_all(text).at("p1").session;
+  const auto protocols = parse_show_protocols_all(text);
+  const auto& session = protocols.at("p1").session;
   EXPECT_EQ(session.prefixes_accepted, 1'000'000'000'000'000u);
   EXPECT_EQ(session.prefixes_received, 2'000'000'000'000'000u);
 }
