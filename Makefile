@@ -42,6 +42,7 @@ test: build build-asan build-fuzz
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@echo "== benchmark smoke =="
 	@BENCH_QUICK=1 bench/run-all
+	@BENCH_QUICK=1 bench/replicas-bench
 
 fuzz-smoke: build-fuzz
 	@scripts/run-fuzzers build-fuzz $(FUZZ_SMOKE_SECONDS)
@@ -51,6 +52,7 @@ fuzz: build-fuzz
 
 bench: build
 	@bench/run-all
+	@bench/replicas-bench
 
 # Rewrites the rendered-configuration golden files (tests/render/golden/) from the renderers;
 # review the diff before committing it.
