@@ -177,6 +177,68 @@ bool StoreFile::set_secret(const std::string& session_id, const std::string& sec
   return true;
 }
 
+std::optional<std::int64_t> StoreFile::integer_of(const char* sql, const std::string& first,
+                                                  const std::string& second) {
+  if (db_ == nullptr)
+    return std::nullopt;
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr) != SQLITE_OK) {
+    error_ = sqlite3_errmsg(db_);
+    return std::nullopt;
+  }
+  if (sqlite3_bind_parameter_count(statement) >= 1)
+    sqlite3_bind_text(statement, 1, first.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_bind_parameter_count(statement) >= 2)
+    sqlite3_bind_text(statement, 2, second.c_str(), -1, SQLITE_TRANSIENT);
+  std::optional<std::int64_t> value;
+  const int step = sqlite3_step(statement);
+  if (step == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL)
+    value = sqlite3_column_int64(statement, 0);
+  else if (step != SQLITE_ROW && step != SQLITE_DONE)
+    error_ = sqlite3_errmsg(db_);
+  sqlite3_finalize(statement);
+  return value;
+}
+
+std::optional<StoreFile::RouterTimes> StoreFile::router_times(const std::string& session_id) {
+  const auto observed =
+      integer_of("SELECT observed_at FROM router_records WHERE session_id = ?1", session_id);
+  if (!observed)
+    return std::nullopt;
+  return RouterTimes{
+      .configured_at =
+          integer_of("SELECT configured_at FROM router_records WHERE session_id = ?1", session_id),
+      .established_at =
+          integer_of("SELECT established_at FROM router_records WHERE session_id = ?1", session_id),
+      .observed_at = *observed};
+}
+
+std::optional<std::int64_t> StoreFile::history_at(const std::string& session_id,
+                                                  const std::string& to_status) {
+  return integer_of(
+      "SELECT at FROM session_history WHERE session_id = ?1 AND to_status = ?2 ORDER BY id "
+      "LIMIT 1",
+      session_id, to_status);
+}
+
+std::optional<std::int64_t> StoreFile::created_at(const std::string& session_id) {
+  return integer_of("SELECT created_at FROM sessions WHERE session_id = ?1", session_id);
+}
+
+std::int64_t StoreFile::last_seq() {
+  return integer_of("SELECT max(seq) FROM sessions", "").value_or(0);
+}
+
+std::optional<std::string> StoreFile::session_after(std::int64_t seq) {
+  return text_of(
+      "SELECT session_id FROM sessions WHERE seq > CAST(?1 AS INTEGER) ORDER BY seq LIMIT 1",
+      std::to_string(seq));
+}
+
+std::optional<std::int64_t> StoreFile::lease_until(const std::string& name) {
+  return integer_of("SELECT until_ms FROM leases WHERE name = ?1", name);
+}
+
 std::string write_lab_iana(const std::filesystem::path& dir,
                            const std::vector<std::string>& stale_without) {
   static const std::vector<std::string> kDocumentation = {"192.0.2.0/24,", "198.51.100.0/24,",

@@ -8,6 +8,7 @@
 
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -67,8 +68,29 @@ class StoreFile {
   /// no row changed.
   bool set_secret(const std::string& session_id, const std::string& secret);
 
+  /// The router_records times of `session_id` (Unix ms); nullopt when it has no record.
+  struct RouterTimes {
+    std::optional<std::int64_t> configured_at;
+    std::optional<std::int64_t> established_at;  // the daemon's uptime subtracted (BIRD: 1 s)
+    std::int64_t observed_at = 0;
+  };
+  std::optional<RouterTimes> router_times(const std::string& session_id);
+  /// session_history.at of the first entry that moved `session_id` to `to_status`.
+  std::optional<std::int64_t> history_at(const std::string& session_id,
+                                         const std::string& to_status);
+  /// sessions.created_at of `session_id`.
+  std::optional<std::int64_t> created_at(const std::string& session_id);
+  /// The highest sessions.seq (0 when there is no session).
+  std::int64_t last_seq();
+  /// The id of the oldest session with a seq above `seq`; nullopt when none.
+  std::optional<std::string> session_after(std::int64_t seq);
+  /// leases.until_ms of the router lease `name` (Unix ms); nullopt when never taken.
+  std::optional<std::int64_t> lease_until(const std::string& name);
+
  private:
   std::optional<std::string> text_of(const char* sql, const std::string& session_id);
+  std::optional<std::int64_t> integer_of(const char* sql, const std::string& first,
+                                         const std::string& second = "");
   sqlite3* db_ = nullptr;
   std::string error_;
 };

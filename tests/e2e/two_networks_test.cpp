@@ -1,15 +1,7 @@
-// End to end, for real (issue 6; DESIGN.md "Testing layers" 5): two networks peer over an IX LAN
-// made of two network namespaces joined by a veth pair (192.0.2.0/24, 2001:db8:ffff::/64).
-//
-//   namespace A: AS64501 "Example Access", the initiator   192.0.2.11   2001:db8:ffff::11
-//                BIRD A (started by the test, announces four prefixes), `peerapi serve -c a.toml`
-//   namespace B: AS64500 "Example Transit", the receiver   192.0.2.10   2001:db8:ffff::10
-//                BIRD B, `peerapi serve -c b.toml` on 192.0.2.10:8080, stayrtr on 127.0.0.1:3323
-//
-// Both read one PeeringDB snapshot describing both networks at DOC-IX Frankfurt, one IRR dump and
-// (B's router, over RTR) one VRP file: tests/e2e/data. Each peerapi drives its own BIRD through
-// [router] (render, `birdc configure`, `birdc show protocols all`); the test only starts the
-// daemons, runs the peerapi commands an operator would, and looks at both sides.
+// End to end, for real (issue 6; DESIGN.md "Testing layers" 5): the two-network world of
+// tests/e2e/two_networks_world.hpp (A, AS64501, the initiator, and B, AS64500, the receiver, each
+// with its BIRD and its `peerapi serve`, in two network namespaces joined by an IX LAN). The test
+// only starts the world, runs the peerapi commands an operator would, and looks at both sides.
 //
 //   1. A asks for an IPv4 and an IPv6 session with a secret: B approves, both sides configure,
 //      BGP comes up with GTSM, TCP MD5 and RFC 9234 roles, both APIs say established, and B's
@@ -19,23 +11,17 @@
 //      becomes unestablished and leaves B's router.
 //   4. A deletes its sessions at B: B removes them from its router, and `peerapi delete` takes
 //      A's own side off A's router too (A's stored copies become deleted).
-//
-// Documentation addresses and ASNs only; nothing leaves the namespaces; no daemon installs routes
-// into a kernel table; every process is stopped by PID and the namespaces vanish with them.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <set>
-#include <thread>
 #include <tuple>
 
 #include "e2e/e2e_world.hpp"
-#include "integration/cli_run.hpp"
+#include "e2e/two_networks_world.hpp"
 #include "render/behaviour/daemons.hpp"
 #include "render/behaviour/lab.hpp"
 #include "support/test_support.hpp"
@@ -45,30 +31,10 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using behaviour::BirdDaemon;
 using behaviour::BirdProtocol;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kApiPort = 8080;  // inside the namespaces: nothing else listens there
-constexpr int kRtrPort = 3323;
-constexpr const char* kAv4 = "192.0.2.11";
-constexpr const char* kAv6 = "2001:db8:ffff::11";
-constexpr const char* kBv4 = "192.0.2.10";
-constexpr const char* kBv6 = "2001:db8:ffff::10";
-constexpr const char* kSilentV4 = "192.0.2.12";  // AS64502's IX address: nobody answers there
 constexpr const char* kSecret = "e2e-Md5-Secret";
-constexpr const char* kTokenA = "dev-token-64501";  // A's static token at B
-constexpr const char* kTokenC = "dev-token-64502";  // AS64502's
-
-// What A's BIRD announces (a static protocol in A's main file) and what B must make of it.
-constexpr const char* kGoodV4 = "198.51.100.0/24";    // in A's IRR, RPKI valid: accepted
-constexpr const char* kInvalidV4 = "203.0.113.0/24";  // in A's IRR, ROA for AS64999: invalid
-constexpr const char* kBogonV4 = "100.64.0.0/10";     // RFC 6598 shared address space
-constexpr const char* kGoodV6 = "2001:db8:100::/40";  // in A's IRR, RPKI valid: accepted
-
-std::string b_url() {
-  return "http://" + std::string(kBv4) + ":" + std::to_string(kApiPort);
-}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -92,322 +58,6 @@ double seconds_since(Clock::time_point start) {
     }                                                                                       \
     ASSERT_TRUE(lab::find_program("curl")) << "curl is needed (scripts/install-deps)";      \
   } while (false)
-
-// ---- configuration files -------------------------------------------------------------------
-
-std::string quoted(const fs::path& path) {
-  return "\"" + path.string() + "\"";
-}
-
-/// Network A (AS64501), the initiator. Its IANA copy is stale (see write_world).
-std::string a_config(const fs::path& root) {
-  const fs::path dir = root / "a";
-  return "# Network A: AS64501, the initiator, at DOC-IX Frankfurt (pdb:ix:1).\n"
-         "[server]\nlisten = [\"" +
-         std::string(kAv4) + ":" + std::to_string(kApiPort) +
-         "\"]\n"
-         "[network]\nasns = [64501]\ncontact_email = \"noc@as64501.example\"\n"
-         "[store]\nsqlite = " +
-         quoted(dir / "peerapi.db") +
-         "\nsynchronous = \"normal\"\n"
-         "[peeringdb]\nsnapshot_dir = " +
-         quoted(root / "peeringdb") +
-         "\n"
-         "[sources.irr]\ndumps = [" +
-         quoted(root / "irr.db") +
-         "]\n"
-         "[sources.iana]\ndir = " +
-         quoted(dir / "iana") +
-         "\n"
-         "[render]\nmode = \"strict\"\nrouter_id = \"" +
-         kAv4 +
-         "\"\n"
-         "announce = [\"" +
-         kGoodV4 + "\", \"" + kInvalidV4 + "\", \"" + kBogonV4 + "\", \"" + kGoodV6 +
-         "\"]\n"
-         "rpki_cache = \"\"\nstrict_roles = true\n"
-         "[[auth.static_tokens]]\ntoken = \"dev-token-64500\"\nasns = [64500]\n"
-         "subject = \"noc@as64500.example\"\n"
-         "[outbound]\nhttp_hosts = [\"" +
-         kBv4 +
-         "\"]\nallowed_prefixes = [\"192.0.2.0/24\"]\n"
-         "[client]\ntoken = \"" +
-         kTokenA +
-         "\"\n"
-         "[[client.peers]]\nasn = 64500\nurl = \"" +
-         b_url() +
-         "\"\n"
-         "[router]\ndaemon = \"bird\"\nconfig_dir = " +
-         quoted(dir / "bird") + "\ncontrol_socket = " + quoted(dir / "a.ctl") +
-         "\nname = \"a\"\npoll_interval_ms = 500\n"
-         "[log]\nlevel = \"info\"\n";
-}
-
-/// Network B (AS64500), the receiver, with the TimeWindow given.
-std::string b_config(const fs::path& root, int time_window_seconds) {
-  const fs::path dir = root / "b";
-  return "# Network B: AS64500, the receiver, at DOC-IX Frankfurt (pdb:ix:1).\n"
-         "[server]\nlisten = [\"" +
-         std::string(kBv4) + ":" + std::to_string(kApiPort) +
-         "\"]\n"
-         "[network]\nasns = [64500]\ncontact_email = \"peering@as64500.example\"\n"
-         "[store]\nsqlite = " +
-         quoted(dir / "peerapi.db") +
-         "\nsynchronous = \"normal\"\n"
-         "[peeringdb]\nsnapshot_dir = " +
-         quoted(root / "peeringdb") +
-         "\n"
-         "[approval]\nmode = \"auto\"\n"
-         "[sources.irr]\ndumps = [" +
-         quoted(root / "irr.db") +
-         "]\n"
-         "[sources.iana]\ndir = " +
-         quoted(dir / "iana") +
-         "\n"
-         "[render]\nmode = \"strict\"\nrouter_id = \"" +
-         kBv4 +
-         "\"\n"
-         "rpki_cache = \"127.0.0.1:" +
-         std::to_string(kRtrPort) +
-         "\"\nstrict_roles = true\n"
-         "[[auth.static_tokens]]\ntoken = \"" +
-         kTokenA +
-         "\"\nasns = [64501]\nsubject = \"noc@as64501.example\"\n"
-         "[[auth.static_tokens]]\ntoken = \"" +
-         kTokenC +
-         "\"\nasns = [64502]\nsubject = \"noc@as64502.example\"\n"
-         "[router]\ndaemon = \"bird\"\nconfig_dir = " +
-         quoted(dir / "bird") + "\ncontrol_socket = " + quoted(dir / "b.ctl") +
-         "\nname = \"b\"\npoll_interval_ms = 500\ntime_window_seconds = " +
-         std::to_string(time_window_seconds) +
-         "\n"
-         "[log]\nlevel = \"info\"\n";
-}
-
-/// AS64502: asks B for a session and never configures its side (no [router], no BIRD).
-std::string c_config(const fs::path& root) {
-  return "[server]\nlisten = [\"127.0.0.1:0\"]\n"
-         "[network]\nasns = [64502]\ncontact_email = \"noc@as64502.example\"\n"
-         "[store]\nsqlite = " +
-         quoted(root / "c" / "peerapi.db") +
-         "\n"
-         "[peeringdb]\nsnapshot_dir = " +
-         quoted(root / "peeringdb") +
-         "\n"
-         "[outbound]\nhttp_hosts = [\"" +
-         kBv4 +
-         "\"]\nallowed_prefixes = [\"192.0.2.0/24\"]\n"
-         "[client]\ntoken = \"" +
-         kTokenC + "\"\n[[client.peers]]\nasn = 64500\nurl = \"" + b_url() + "\"\n";
-}
-
-/// BIRD's main file: peerapi's top-level file (config_dir/bird.conf, which includes peerapi/*)
-/// plus the operator's own part, here the static routes A announces.
-std::string bird_main(const fs::path& config_dir, const std::string& own_part) {
-  return "# The lab's main BIRD file: peerapi's rendered configuration, then the operator's part.\n"
-         "include " +
-         quoted(config_dir / "bird.conf") + ";\n\n" + own_part;
-}
-
-std::string a_announcements() {
-  return "# What A originates. Its export filters (rendered by peerapi) pass the declared\n"
-         "# prefixes ([render] announce) that its IANA copy does not call bogons.\n"
-         "protocol static a_routes_v4 {\n  ipv4;\n"
-         "  route " +
-         std::string(kGoodV4) + " blackhole;\n  route " + kInvalidV4 + " blackhole;\n  route " +
-         kBogonV4 +
-         " blackhole;\n}\n"
-         "protocol static a_routes_v6 {\n  ipv6;\n  route " +
-         kGoodV6 + " blackhole;\n}\n";
-}
-
-/// What BIRD runs until peerapi's first reconcile pass writes its own bird.conf.
-std::string placeholder_bird_conf(const char* router_id) {
-  return "# Placeholder until peerapi renders this file.\nrouter id " + std::string(router_id) +
-         ";\nprotocol device {\n}\n";
-}
-
-// ---- the two networks ----------------------------------------------------------------------
-
-struct Network {
-  std::string label;  // "a" or "b"
-  fs::path dir;
-  fs::path config;
-  fs::path bird_dir;  // [router] config_dir
-  const char* v4 = nullptr;
-  std::unique_ptr<BirdDaemon> bird;
-  std::unique_ptr<lab::Process> serve;  // declared after bird: stopped first
-
-  [[nodiscard]] std::vector<BirdProtocol> protocols() const { return bird->protocols(); }
-  /// The BGP protocol whose neighbor is `address` (nullopt when there is none).
-  [[nodiscard]] std::optional<BirdProtocol> protocol_to(const std::string& address) const {
-    for (const auto& protocol : protocols()) {
-      if (protocol.proto == "BGP" && protocol.neighbor_address == address)
-        return protocol;
-    }
-    return std::nullopt;
-  }
-  /// The rendered session files under config_dir that name `session_id`.
-  [[nodiscard]] std::vector<fs::path> session_files(const std::string& session_id) const {
-    std::vector<fs::path> files;
-    std::error_code error;
-    const fs::path sessions = bird_dir / "peerapi" / "sessions";
-    if (!fs::exists(sessions, error))
-      return files;
-    for (const auto& entry : fs::directory_iterator(sessions, error)) {
-      if (entry.is_regular_file() && read_file(entry.path()).find(session_id) != std::string::npos)
-        files.push_back(entry.path());
-    }
-    return files;
-  }
-};
-
-class World {
- public:
-  World() : root_(temp_.path()) {}
-  ~World() {
-    if (const char* keep = std::getenv("PEERAPI_E2E_KEEP"); keep != nullptr && *keep != '\0') {
-      const std::string kept = "/tmp/peerapi-e2e-" + std::to_string(::getpid());
-      lab::run({"cp", "-a", root_.string(), kept});
-      std::cout << "[e2e] kept the test's files in " << kept << "\n";
-    }
-  }
-
-  const fs::path& root() const { return root_; }
-  lab::Namespace& ns_a() { return link_->a(); }
-  lab::Namespace& ns_b() { return link_->b(); }
-  Network& a() { return a_; }
-  Network& b() { return b_; }
-
-  /// Data, configuration files, the link, stayrtr, both BIRDs and both servers. Empty when all
-  /// of it runs, else what failed.
-  std::string start() {
-    for (const char* name : {"peeringdb", "a", "b", "c"})
-      fs::create_directories(root_ / name);
-    const fs::path data = source_dir() / "tests" / "e2e" / "data";
-    for (const auto& entry : fs::directory_iterator(data / "peeringdb"))
-      fs::copy_file(entry.path(), root_ / "peeringdb" / entry.path().filename());
-    fs::copy_file(data / "irr.db", root_ / "irr.db");
-    fs::copy_file(data / "vrps.json", root_ / "vrps.json");
-    // B's registries are current. A's copy predates RFC 6598 (2012): it lacks 100.64.0.0/10, so
-    // A's own export filter, which never announces a bogon, lets it out, and B's import filter
-    // has to hold it (RFC 7454 6.1.1).
-    if (auto error = write_lab_iana(root_ / "b" / "iana"); !error.empty())
-      return error;
-    if (auto error = write_lab_iana(root_ / "a" / "iana", {"100.64.0.0/10"}); !error.empty())
-      return error;
-
-    a_ = Network{.label = "a",
-                 .dir = root_ / "a",
-                 .config = root_ / "a" / "a.toml",
-                 .bird_dir = root_ / "a" / "bird",
-                 .v4 = kAv4,
-                 .bird = nullptr,
-                 .serve = nullptr};
-    b_ = Network{.label = "b",
-                 .dir = root_ / "b",
-                 .config = root_ / "b" / "b.toml",
-                 .bird_dir = root_ / "b" / "bird",
-                 .v4 = kBv4,
-                 .bird = nullptr,
-                 .serve = nullptr};
-    write_file(a_.config, a_config(root_));
-    write_file(b_.config, b_config(root_, 3600));
-    write_file(root_ / "c" / "c.toml", c_config(root_));
-    for (const fs::path& config : {a_.config, b_.config, root_ / "c" / "c.toml"}) {
-      const testing::CliRun checked =
-          testing::run_peerapi("check-config --config " + config.string());
-      if (checked.status != 0)
-        return config.string() + " is refused:\n" + checked.out + checked.err;
-    }
-    for (Network* network : {&a_, &b_}) {
-      fs::create_directories(network->bird_dir);
-      write_file(network->bird_dir / "bird.conf", placeholder_bird_conf(network->v4));
-      write_file(network->dir / "main.conf",
-                 bird_main(network->bird_dir, network == &a_ ? a_announcements() : ""));
-    }
-
-    link_ =
-        std::make_unique<lab::Link>("e2e", lab::LinkAddresses{.a_v4 = std::string(kAv4) + "/24",
-                                                              .b_v4 = std::string(kBv4) + "/24",
-                                                              .a_v6 = std::string(kAv6) + "/64",
-                                                              .b_v6 = std::string(kBv6) + "/64"});
-    if (!link_->error().empty())
-      return "the IX LAN: " + link_->error();
-
-    rtr_ = std::make_unique<behaviour::StayRtr>(ns_b(), root_ / "vrps.json", kRtrPort, root_ / "b");
-    if (auto error = rtr_->wait_ready(); !error.empty())
-      return error;
-    a_.bird = std::make_unique<BirdDaemon>("a", ns_a(), a_.dir / "main.conf", a_.dir);
-    b_.bird = std::make_unique<BirdDaemon>("b", ns_b(), b_.dir / "main.conf", b_.dir);
-    for (Network* network : {&a_, &b_}) {
-      if (auto error = network->bird->wait_ready(); !error.empty())
-        return error;
-    }
-    for (Network* network : {&a_, &b_}) {
-      if (auto error = start_serve(*network, network->config); !error.empty())
-        return error;
-    }
-    return "";
-  }
-
-  /// `peerapi serve -c CONFIG` inside the network's namespace; empty once it listens.
-  std::string start_serve(Network& network, const fs::path& config) {
-    lab::Namespace& ns = network.label == "a" ? ns_a() : ns_b();
-    network.serve = std::make_unique<lab::Process>(
-        "serve-" + network.label,
-        std::vector<std::string>{PEERAPI_BINARY, "serve", "--config", config.string()}, ns,
-        network.dir / "serve.out", network.dir);
-    if (!network.serve->start_error().empty())
-      return network.serve->start_error();
-    bool exited = false;
-    const bool listening = lab::wait_until(10s, [&] {
-      if (!network.serve->running()) {
-        exited = true;
-        return true;
-      }
-      return lab::tcp_listening(network.serve->pid(), network.v4, kApiPort);
-    });
-    if (exited || !listening)
-      return "peerapi serve " + config.string() + (exited ? " exited" : " does not listen") +
-             ":\n" + tail(network.serve->output());
-    return "";
-  }
-
-  /// B's GET /sessions/{id}, as A's token sees it.
-  std::optional<json::object> b_session(const std::string& id) {
-    return http_get(ns_a(), b_url() + "/sessions/" + id, kTokenA).object();
-  }
-
-  /// Everything useful when a step fails.
-  std::string diagnostics() {
-    std::string text;
-    for (Network* network : {&a_, &b_}) {
-      text += "\n===== network " + network->label + " =====";
-      if (network->serve)
-        text += "\n--- peerapi serve ---\n" + tail(network->serve->output(), 3000);
-      if (network->bird) {
-        text += "\n--- birdc show protocols all ---\n" +
-                tail(network->bird->birdc("show protocols all").output, 3000);
-        text += "\n--- BIRD log ---\n" + tail(network->bird->log(), 3000);
-      }
-    }
-    return text;
-  }
-
- private:
-  TempDir temp_;
-  fs::path root_;
-  std::unique_ptr<lab::Link> link_;
-  std::unique_ptr<behaviour::StayRtr> rtr_;
-  Network a_;
-  Network b_;
-};
-
-std::string string_at(const json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
-}
 
 /// status and router.bgp_state of a session object.
 std::pair<std::string, std::string> status_and_state(const std::optional<json::object>& session) {
@@ -615,12 +265,11 @@ TEST(TwoNetworks, PeerForRealThenFailExpireAndDelete) {
 
   // ---- 3. TimeWindow: a session that never comes up --------------------------------------------
   step_start = Clock::now();
-  // B restarted with a TimeWindow of 8 s (draft "Completion"). NOTE: the new process drives the
-  // router only once the old one's lease has run out ([router] lease: at least 30 s after its
-  // last pass; a clean shutdown does not give it back), so this step takes about 40 s.
+  // B restarted with a TimeWindow of 8 s (draft "Completion"). A clean shutdown gives the
+  // router's lease back (ReconcileLoop::stop), so the new process drives the router at once.
   constexpr int kTimeWindow = 8;
   const fs::path b2_config = b.dir / "b-short-window.toml";
-  write_file(b2_config, b_config(world.root(), kTimeWindow));
+  write_file(b2_config, world.b_config(kTimeWindow));
   b.serve->stop();
   {
     const std::string error = world.start_serve(b, b2_config);
