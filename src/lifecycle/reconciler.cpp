@@ -209,8 +209,11 @@ Result<void> Reconciler::release_lease() {
 }
 
 ReconcileLoop::ReconcileLoop(Reconciler& reconciler, std::chrono::milliseconds interval,
-                             std::chrono::milliseconds fast_interval)
-    : reconciler_(reconciler), interval_(interval), fast_interval_(fast_interval) {}
+                             std::chrono::milliseconds fast_interval, ChangeMarker marker)
+    : reconciler_(reconciler),
+      interval_(interval),
+      fast_interval_(fast_interval),
+      marker_(std::move(marker)) {}
 
 ReconcileLoop::~ReconcileLoop() {
   stop();
@@ -274,10 +277,29 @@ void ReconcileLoop::run() {
             report->read_time.count());
       }
     }
+    const std::optional<std::int64_t> seen = marker_ ? marker_() : std::nullopt;
     std::unique_lock lock(mutex_);
     ++passes_;
-    wake_.wait_for(lock, waiting ? fast_interval_ : interval_,
-                   [this] { return stopping_ || poked_; });
+    if (waiting || !marker_) {
+      wake_.wait_for(lock, waiting ? fast_interval_ : interval_,
+                     [this] { return stopping_ || poked_; });
+    } else {
+      // Until the interval ends: look at the marker every fast interval.
+      const auto until = std::chrono::steady_clock::now() + interval_;
+      while (!stopping_ && !poked_ && std::chrono::steady_clock::now() < until) {
+        wake_.wait_for(lock,
+                       std::min<std::chrono::steady_clock::duration>(
+                           fast_interval_, until - std::chrono::steady_clock::now()),
+                       [this] { return stopping_ || poked_; });
+        if (stopping_ || poked_)
+          break;
+        lock.unlock();
+        const std::optional<std::int64_t> now_seen = marker_();
+        lock.lock();
+        if (now_seen != seen)
+          break;
+      }
+    }
     if (stopping_)
       return;
   }

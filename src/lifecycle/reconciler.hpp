@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -95,8 +96,15 @@ class Reconciler {
 /// to come up, and at once after poke(). Errors are logged, never fatal.
 class ReconcileLoop {
  public:
+  /// A cheap value that changes when another process adds work (the store's session count:
+  /// `peerapi request --wait` storing our side of new sessions); nullopt when unknown.
+  using ChangeMarker = std::function<std::optional<std::int64_t>()>;
+
+  /// With `marker`, the loop also looks at it every `fast_interval` and runs a pass as soon as
+  /// it changes, so work added by another process does not wait for the next `interval`.
   ReconcileLoop(Reconciler& reconciler, std::chrono::milliseconds interval,
-                std::chrono::milliseconds fast_interval = std::chrono::milliseconds(250));
+                std::chrono::milliseconds fast_interval = std::chrono::milliseconds(250),
+                ChangeMarker marker = {});
   ~ReconcileLoop();
   ReconcileLoop(const ReconcileLoop&) = delete;
   ReconcileLoop& operator=(const ReconcileLoop&) = delete;
@@ -115,6 +123,7 @@ class ReconcileLoop {
   Reconciler& reconciler_;
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds fast_interval_;
+  ChangeMarker marker_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool poked_ = false;

@@ -118,8 +118,14 @@ Result<std::unique_ptr<RouterLifecycle>> RouterLifecycle::create(
           .lease_ms = std::max<std::int64_t>(30'000, 3LL * config.router.poll_interval_ms),
           .time_window_ms = config.router.time_window_seconds * 1000,
           .fast_start_window_ms = 120'000});
+  // Sessions stored by another process (`peerapi request --wait`, our side of new sessions)
+  // change the session count: the loop notices within 250 ms instead of a poll interval.
   out->loop_ = std::make_unique<lifecycle::ReconcileLoop>(
-      *out->reconciler_, std::chrono::milliseconds(config.router.poll_interval_ms));
+      *out->reconciler_, std::chrono::milliseconds(config.router.poll_interval_ms),
+      std::chrono::milliseconds(250), [&store]() -> std::optional<std::int64_t> {
+        auto count = store.count_sessions();
+        return count ? std::optional(*count) : std::nullopt;
+      });
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "lifecycle/session_lifecycle.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -413,6 +414,26 @@ TEST_F(ReconcilerTest, InitiatorSideSessionsAreRenderedWithTheirSide) {
   ASSERT_TRUE(reconciler.run_pass().has_value());
   EXPECT_NE(driver_.running.find(name_of(id) + " initiator"), std::string::npos);
   EXPECT_EQ(status_of(id), SessionStatus::configured);
+}
+
+TEST_F(ReconcilerTest, LoopRunsAPassWhenTheMarkerChangesWithoutWaitingForTheInterval) {
+  const auto ids = create(1);
+  driver_.states[name_of(ids[0])] = up();  // up at once: nothing waits, no fast polling
+  Reconciler reconciler = make("a");
+  std::atomic<std::int64_t> marker{1};
+  ReconcileLoop loop(reconciler, std::chrono::hours(1), std::chrono::milliseconds(20),
+                     [&marker] { return std::optional<std::int64_t>(marker.load()); });
+  loop.start();
+  for (int i = 0; i < 500 && loop.passes() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(loop.passes(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(loop.passes(), 1u);  // nothing changed: no pass
+  marker = 2;                    // another process stored a session
+  for (int i = 0; i < 500 && loop.passes() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(loop.passes(), 2u);
+  loop.stop();
 }
 
 TEST_F(ReconcilerTest, LoopRunsPassesUntilStoppedAndWakesOnPoke) {
