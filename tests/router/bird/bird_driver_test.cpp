@@ -326,6 +326,21 @@ struct Lab {
 
   /// The "Since" column of A's protocol `name` (a time of day with milliseconds), or "" when
   /// A has no such protocol.
+  /// since() once BIRD stopped moving it: right after a session comes up, the protocol's
+  /// "Since" may still change by a millisecond as its channels follow (read until two reads
+  /// 300 ms apart agree, at most 3 s). A restart moves it by seconds.
+  [[nodiscard]] std::string stable_since(const std::string& name) const {
+    std::string last = since(name);
+    for (int i = 0; i < 10; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      std::string now = since(name);
+      if (now == last)
+        return now;
+      last = std::move(now);
+    }
+    return last;
+  }
+
   [[nodiscard]] std::string since(const std::string& name) const {
     std::istringstream lines(a->birdc("show protocols " + name).output);
     std::string line;
@@ -481,7 +496,7 @@ TEST_F(BirdDriverLab, SameRenderingAgainChangesNothingAndDoesNotReconfigure) {
   Lab& l = lab();
   ASSERT_NO_FATAL_FAILURE(l.ensure({session_v4()}));
   const std::string name = render::session_name(session_v4());
-  const std::string since = l.since(name);
+  const std::string since = l.stable_since(name);
   ASSERT_FALSE(since.empty());
   const long reconfigurations = occurrences(l.a->log(), "Reconfigured");
   const auto files = snapshot(l.config_dir);
@@ -503,7 +518,7 @@ TEST_F(BirdDriverLab, AddedSessionComesUpAndRemovedSessionIsGoneWithItsFile) {
   ASSERT_NO_FATAL_FAILURE(l.ensure({session_v4()}));
   const std::string v4 = render::session_name(session_v4());
   const std::string v6 = render::session_name(session_v6());
-  const std::string since = l.since(v4);
+  const std::string since = l.stable_since(v4);
 
   const auto added = l.driver->apply(rendering_of({session_v4(), session_v6()}));
   ASSERT_TRUE(added) << describe(added.error());
@@ -536,7 +551,7 @@ TEST_F(BirdDriverLab, RefusedRenderingLeavesTheFilesAndTheRunningConfiguration) 
   Lab& l = lab();
   ASSERT_NO_FATAL_FAILURE(l.ensure({session_v4()}));
   const std::string name = render::session_name(session_v4());
-  const std::string since = l.since(name);
+  const std::string since = l.stable_since(name);
   const auto files = snapshot(l.config_dir);
   const long reconfigurations = occurrences(l.a->log(), "Reconfigured");
 
