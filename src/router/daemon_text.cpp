@@ -49,6 +49,46 @@ std::optional<std::uint64_t> parse_count(std::string_view text) {
   return value;
 }
 
+std::string redact_secrets(std::string_view text) {
+  static constexpr std::string_view kWord = "password";
+  std::string out;
+  out.reserve(text.size());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto found = text.find(kWord, at);
+    if (found == std::string_view::npos) {
+      out.append(text.substr(at));
+      break;
+    }
+    const std::size_t after = found + kWord.size();
+    out.append(text.substr(at, after - at));
+    // The secret: the next word after blanks, with its quotes (OpenBGPD quotes it).
+    std::size_t start = after;
+    while (start < text.size() && (text[start] == ' ' || text[start] == '\t'))
+      ++start;
+    if (start == after || start >= text.size() || text[start] == '\n' || text[start] == '\r') {
+      at = after;
+      continue;
+    }
+    std::size_t end = start;
+    if (text[start] == '"') {
+      const auto close = text.find('"', start + 1);
+      const auto line_end = text.find('\n', start + 1);
+      end = close != std::string_view::npos && close < line_end ? close + 1 : line_end;
+      if (end == std::string_view::npos)
+        end = text.size();
+    } else {
+      while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\n' &&
+             text[end] != '\r')
+        ++end;
+    }
+    out.append(text.substr(after, start - after));
+    out.append("<secret>");
+    at = end;
+  }
+  return out;
+}
+
 Result<std::string> read_text_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)

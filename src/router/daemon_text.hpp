@@ -22,6 +22,10 @@ std::vector<std::string_view> words(std::string_view line);
 /// A decimal count of at most 10^12 (nothing a router reports is larger; so sums of counts
 /// never overflow); nullopt for anything else, including "" and trailing characters.
 std::optional<std::uint64_t> parse_count(std::string_view text);
+/// `text` with the word after each "password" (a quoted one whole, up to its closing quote or
+/// the line's end) replaced by "<secret>": daemon messages quote configuration lines, and a
+/// session secret never appears in an error or a log line (DESIGN.md "Wire contract").
+std::string redact_secrets(std::string_view text);
 /// The whole file; io_error at its path when it cannot be read.
 Result<std::string> read_text_file(const std::filesystem::path& path);
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "model/error.hpp"
+#include "router/daemon_text.hpp"
 #include "router/driver.hpp"
 
 namespace peerapi::router::frr {
@@ -45,8 +46,5 @@ Result<std::map<std::string, FrrNeighborState, std::less<>>> parse_show_bgp_neig
 /// secret of every `password` word replaced by "<secret>" (FRR echoes the refused line, and a
 /// session secret never appears in an error; DESIGN.md "Wire contract").
 std::string check_message(std::string_view output);
-
-/// `text` with the word after each "password" replaced by "<secret>".
-std::string redact_secrets(std::string_view text);
 
 }  // namespace peerapi::router::frr

@@ -99,45 +99,6 @@ Result<void> read_state_line(std::string_view value, Block& block) {
   return {};
 }
 
-std::string redact_secrets(std::string_view text) {
-  static constexpr std::string_view kWord = "password";
-  std::string out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto found = text.find(kWord, at);
-    if (found == std::string_view::npos) {
-      out.append(text.substr(at));
-      break;
-    }
-    const std::size_t after = found + kWord.size();
-    out.append(text.substr(at, after - at));
-    std::size_t start = after;
-    while (start < text.size() && (text[start] == ' ' || text[start] == '\t'))
-      ++start;
-    if (start == after || start >= text.size() || text[start] == '\n' || text[start] == '\r' ||
-        text[start] == ';') {
-      at = after;
-      continue;
-    }
-    std::size_t end = start;
-    if (text[start] == '"') {
-      const auto close = text.find('"', start + 1);
-      const auto line_end = text.find('\n', start + 1);
-      end = close != std::string_view::npos && close < line_end ? close + 1 : line_end;
-      if (end == std::string_view::npos)
-        end = text.size();
-    } else {
-      while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\n' &&
-             text[end] != '\r' && text[end] != ';')
-        ++end;
-    }
-    out.append(text.substr(after, start - after));
-    out.append("<secret>");
-    at = end;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::vector<BgpctlNeighborState>> parse_show_neighbor(std::string_view text) {
