@@ -136,7 +136,7 @@ void BM_RequestWithIrrFacts(benchmark::State& state) {
   }();
   config::IrrSourceSection irr;
   irr.dumps = {dump};
-  auto facts_source = server::IrrRoutingFacts::create(irr, {});
+  auto facts_source = server::IrrRoutingFacts::create(irr, {}, net::OutboundPolicy{});
   if (!facts_source)
     std::abort();
   const auto requested = sessions();

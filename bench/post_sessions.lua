@@ -1,6 +1,7 @@
 -- wrk script: POST /sessions with 10 distinct sessions per request (run wrk with -t1 so one
 -- counter numbers every request). Request r uses caller r % CALLERS at exchanges
 -- 10*floor(r / CALLERS) + 1 .. +10, so no session repeats until CALLERS * EXCHANGES are made.
+-- Each caller sends its own token, bench-token-<caller> (bench/run-all's static_tokens).
 local callers = tonumber(os.getenv("BENCH_CALLERS") or "250")
 local counter = 0
 
@@ -17,6 +18,6 @@ request = function()
   end
   local body = '{"sessions":[' .. table.concat(parts, ",") .. ']}'
   return wrk.format("POST", "/sessions", {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer bench-token-0000"}, body)
+    ["Authorization"] = "Bearer bench-token-" .. caller}, body)
 end
 

@@ -3,7 +3,7 @@
 -- (one per replica) never ask for the same session. Run wrk with -t1 (one counter).
 -- Request r uses caller FIRST + r % CALLERS at exchanges 10*floor(r / CALLERS) + 1 .. +10.
 -- BENCH_CALLER_FIRST (0-based), BENCH_CALLERS (the slice's size), BENCH_WRK_ID (0..999, part of
--- every request id).
+-- every request id). Each caller sends its own token, bench-token-<caller>.
 local first = tonumber(os.getenv("BENCH_CALLER_FIRST") or "0")
 local callers = tonumber(os.getenv("BENCH_CALLERS") or "250")
 local wrk_id = tonumber(os.getenv("BENCH_WRK_ID") or "0")
@@ -23,5 +23,5 @@ request = function()
   counter = counter + 1
   local body = '{"request_id":"' .. id .. '","sessions":[' .. table.concat(parts, ",") .. ']}'
   return wrk.format("POST", "/sessions", {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer bench-token-0000"}, body)
+    ["Authorization"] = "Bearer bench-token-" .. caller}, body)
 end

@@ -101,7 +101,8 @@ struct World {
                               .return_url = std::nullopt,
                               .now_ms = clock.now_ms(),
                               .candidates = {},
-                              .creation_notes = {}};
+                              .creation_notes = {},
+                              .audit = {}};
     for (int i = 0; i < kSessions; ++i) {
       const std::uint32_t asn = i % 2 == 0 ? 64496u + static_cast<std::uint32_t>(i / 2 % 16)
                                            : 65536u + static_cast<std::uint32_t>(i / 2 % 16);
@@ -118,7 +119,7 @@ struct World {
                                           .location = model::LocationId::ix(1)},
           .status = model::SessionStatus::approved});
     }
-    (void)store->create_request(draft, [](const std::vector<bool>&) {
+    (void)store->create_request(draft, [](const store::CandidateChecks&) {
       return store::StoredAnswer{200, "{}"};
     });
     return store;

@@ -33,7 +33,8 @@ RequestDraft make_draft(util::RandomSource& random, std::uint32_t local_asn, std
                  .return_url = std::nullopt,
                  .now_ms = kNow,
                  .candidates = {},
-                 .creation_notes = {}};
+                 .creation_notes = {},
+                 .audit = {}};
   d.candidates.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
     d.candidates.push_back(model::Session{
@@ -57,7 +58,7 @@ RequestDraft make_draft(util::RandomSource& random, std::uint32_t local_asn, std
 }
 
 const AnswerBuilder& fixed_answer() {
-  static const AnswerBuilder answer = [](const std::vector<bool>&) {
+  static const AnswerBuilder answer = [](const CandidateChecks&) {
     return StoredAnswer{200, R"({"sessions":[]})"};
   };
   return answer;

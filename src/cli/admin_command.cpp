@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit_command.hpp"
 #include "cli/cli_store.hpp"
 #include "config/config.hpp"
 #include "model/session.hpp"
@@ -98,11 +99,20 @@ int decide(const AdminOptions& options, model::SessionStatus to, const std::stri
   const std::string actor = actor_of(options);
   const model::SessionStatus from[] = {model::SessionStatus::pending};
   int exit_code = 0;
+  const std::string_view action =
+      to == model::SessionStatus::approved ? "admin_approve" : "admin_reject";
   for (const model::Uuid& id : ids) {
-    auto moved = opened->store->transition(id, from, to, actor, note, clock.now_ms());
+    // A decision and its audit entry are stored in one transaction.
+    const std::int64_t now_ms = clock.now_ms();
+    const store::AuditEntry decided =
+        admin_audit_entry(action, id.to_string(), model::to_string(to), "", now_ms);
+    auto moved = opened->store->transition(id, from, to, actor, note, now_ms, &decided);
     if (!moved) {
       std::cerr << id.to_string() << ": " << moved.error().message << "\n";
       exit_code = kExitRuntime;
+      record_admin_audit(*opened->store, action, id.to_string(), "failed",
+                         "session_id:" + std::string(to_string(moved.error().code)),
+                         clock.now_ms());
     } else if (!*moved) {
       auto current = opened->store->get_session(id);
       const std::string state = current && *current
@@ -110,6 +120,9 @@ int decide(const AdminOptions& options, model::SessionStatus to, const std::stri
                                     : "no such session";
       std::cerr << id.to_string() << ": not pending (" << state << "); nothing changed\n";
       exit_code = kExitRuntime;
+      record_admin_audit(*opened->store, action, id.to_string(), "refused",
+                         current && *current ? "session_id:not_pending" : "session_id:not_found",
+                         clock.now_ms());
     } else {
       std::cout << id.to_string() << ": " << model::to_string(to) << "\n";
     }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/outbound_options.hpp"
 #include "sources/irr/aggregate.hpp"
 #include "sources/irr/expand.hpp"
 #include "sources/irr/irr_database.hpp"
@@ -33,6 +34,7 @@ struct ExpandCommandOptions {
   std::string irrd;
   std::string sources;
   std::size_t max_depth = 0;  // 0: not given
+  OutboundOptions outbound;   // which --irrd servers the outbound guard lets through
 };
 
 /// Bad input is a usage error (2); a source that cannot answer or lacks the set is a runtime
@@ -49,7 +51,8 @@ int exit_code(ErrorCode code) {
   }
 }
 
-int report(const Error& error) {
+int report(const Error& raw) {
+  const Error error = with_flag_hint(raw);
   std::cerr << "peerapi irr expand: " << (error.field.empty() ? "" : error.field + ": ")
             << error.message << "\n";
   return exit_code(error.code);
@@ -125,8 +128,13 @@ int run_expand(const ExpandCommandOptions& options) {
     auto endpoint = irr::IrrdEndpoint::parse(options.irrd, "irrd");
     if (!endpoint)
       return report(endpoint.error());
+    auto policy = outbound_policy_of(options.outbound);
+    if (!policy)
+      return report(policy.error());
     irr::IrrdClientOptions client_options;
     client_options.server = *endpoint;
+    client_options.outbound = std::move(*policy);
+    client_options.field = "--irrd";
     if (!options.sources.empty()) {
       auto sources = irr::parse_irr_sources(options.sources, "sources");
       if (!sources)
@@ -220,6 +228,7 @@ std::function<int()> add_irr_commands(CLI::App& app, CLI::App*& command) {
                    "expand level by level here, at most this many nesting levels (with "
                    "--irrd the server expands in one query unless this is given)")
       ->check(CLI::Range(1, 1000));
+  add_outbound_options(*expand, options->outbound);
 
   return [options, expand]() -> int {
     if (*expand)

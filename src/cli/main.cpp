@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/admin_command.hpp"
+#include "cli/audit_command.hpp"
 #include "cli/client_commands.hpp"
 #include "cli/dev_idp_command.hpp"
 #include "cli/irr_command.hpp"
@@ -13,6 +14,7 @@
 #include "cli/sync_command.hpp"
 #include "config/config.hpp"
 #include "server/app.hpp"
+#include "server/tls_context.hpp"
 
 namespace {
 
@@ -25,6 +27,15 @@ int check_config(const std::string& file) {
     std::cerr << peerapi::config::describe(config.error());
     std::cerr << file << ": " << config.error().size() << " problem(s)\n";
     return kExitConfig;
+  }
+  // [server.tls]: the files are loaded as the server would (a key that is not the
+  // certificate's, a missing file) so that ExecStartPre catches them.
+  if (config->server.tls) {
+    if (auto tls = peerapi::server::TlsContext::create(*config->server.tls); !tls) {
+      std::cerr << file << ": " << tls.error().field << ": " << tls.error().message << "\n";
+      std::cerr << file << ": 1 problem(s)\n";
+      return kExitConfig;
+    }
   }
   std::cout << file << ": OK (" << config->network.asns.size() << " ASN(s), "
             << config->server.listen.size() << " listen address(es), "
@@ -42,7 +53,7 @@ int serve(const std::string& file) {
     return kExitConfig;
   }
   peerapi::server::configure_logging(config->log);
-  return peerapi::server::serve(*config);
+  return peerapi::server::serve(*config, file);
 }
 
 }  // namespace
@@ -64,6 +75,8 @@ int main(int argc, char** argv) {
   auto run_dev_idp = peerapi::cli::add_dev_idp_commands(app, dev_idp_cmd);
   CLI::App* admin_cmd = nullptr;
   auto run_admin = peerapi::cli::add_admin_commands(app, admin_cmd);
+  CLI::App* audit_cmd = nullptr;
+  auto run_audit = peerapi::cli::add_audit_commands(app, audit_cmd);
   CLI::App* irr_cmd = nullptr;
   auto run_irr = peerapi::cli::add_irr_commands(app, irr_cmd);
   CLI::App* rpki_cmd = nullptr;
@@ -92,6 +105,8 @@ int main(int argc, char** argv) {
       return run_dev_idp();
     if (*admin_cmd)
       return run_admin();
+    if (*audit_cmd)
+      return run_audit();
     if (*irr_cmd)
       return run_irr();
     if (*rpki_cmd)

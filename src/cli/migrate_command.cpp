@@ -259,6 +259,30 @@ Result<store::StoreDump> read_sqlite(const std::filesystem::path& file) {
         },
         [](const StoreDump::Lease& l) { return l.name; });
   }
+  if (read) {
+    read = read_table(
+        *db, "audit_log",
+        "SELECT id, at_ms, source_address, subject, email, issuer, asns, action, request_id, "
+        "client_request_id, session_ids, status, decision, reasons FROM audit_log ORDER BY id",
+        dump.audit,
+        [](Columns& c) {
+          return StoreDump::Audit{.id = c.integer(0, "id"),
+                                  .at_ms = c.integer(1, "at_ms"),
+                                  .source_address = c.text(2),
+                                  .subject = c.text(3),
+                                  .email = c.text(4),
+                                  .issuer = c.text(5),
+                                  .asns = c.text(6),
+                                  .action = c.text(7),
+                                  .request_id = c.text(8),
+                                  .client_request_id = c.text(9),
+                                  .session_ids = c.text(10),
+                                  .status = c.integer(11, "status"),
+                                  .decision = c.text(12),
+                                  .reasons = c.text(13)};
+        },
+        [](const StoreDump::Audit& a) { return std::to_string(a.id); });
+  }
   if (!read)
     return std::unexpected(read.error());
   if (auto ended = db->exec("COMMIT", "cannot end the read transaction"); !ended)
@@ -277,6 +301,7 @@ void print_counts(const store::StoreCounts& counts) {
       {"IdP registrations", counts.idp_registrations},
       {"one-time values", counts.one_time_values},
       {"leases", counts.leases},
+      {"audit entries", counts.audit},
   };
   for (const auto& [name, count] : rows)
     std::cout << "  " << std::left << std::setw(18) << name << " " << count << "\n";

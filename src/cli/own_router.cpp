@@ -10,6 +10,7 @@
 #include "cli/cli_store.hpp"
 #include "lifecycle/session_lifecycle.hpp"
 #include "server/api_service.hpp"
+#include "server/auth_setup.hpp"
 #include "server/irr_routing_facts.hpp"
 #include "server/router_setup.hpp"
 #include "sources/peeringdb/snapshot.hpp"
@@ -42,7 +43,8 @@ Result<std::unique_ptr<OwnRouter>> OwnRouter::open(const config::Config& config)
     return std::unexpected(snapshot.error().under("peeringdb.snapshot_dir"));
   parts->peeringdb = std::make_unique<server::SnapshotHolder>(snapshot->first);
   if (config.sources.irr.configured()) {
-    auto irr = server::IrrRoutingFacts::create(config.sources.irr, {});
+    auto irr = server::IrrRoutingFacts::create(config.sources.irr, {},
+                                               server::outbound_policy(config.outbound));
     if (!irr)
       return std::unexpected(irr.error().under("sources.irr"));
     parts->irr = std::move(*irr);

@@ -12,6 +12,7 @@
 #include "config/config.hpp"
 #include "model/uuid.hpp"
 #include "render/renderer.hpp"
+#include "server/auth_setup.hpp"
 #include "server/render_inputs.hpp"
 #include "sources/iana/bogons.hpp"
 #include "sources/iana/registry.hpp"
@@ -83,7 +84,9 @@ Result<std::vector<model::Session>> select_sessions(store::Store& store,
 }
 
 /// The IRR source of [sources.irr], or nullptr when none is configured. `holder` keeps it alive.
+/// An IRRd server is reached through the outbound guard of [outbound].
 Result<sources::irr::IrrSource*> open_irr(const config::IrrSourceSection& config,
+                                          const config::OutboundSection& outbound,
                                           std::shared_ptr<void>& holder) {
   namespace irr = sources::irr;
   if (!config.irrd.empty()) {
@@ -93,6 +96,8 @@ Result<sources::irr::IrrSource*> open_irr(const config::IrrSourceSection& config
     irr::IrrdClientOptions client_options;
     client_options.server = *endpoint;
     client_options.sources = config.sources;
+    client_options.outbound = server::outbound_policy(outbound);
+    client_options.field = "sources.irr.irrd";
     auto client = std::make_shared<irr::IrrdClient>(client_options);
     holder = client;
     return client.get();
@@ -198,7 +203,7 @@ int run(const RenderOptions& options) {
   sources.bogons = sources::iana::derive_bogons(*registries);
   std::shared_ptr<void> irr_holder;
   if (config->render.mode == render::FilterMode::strict) {
-    auto irr = open_irr(config->sources.irr, irr_holder);
+    auto irr = open_irr(config->sources.irr, config->outbound, irr_holder);
     if (!irr)
       return fail_with(irr.error(), kExitRuntime);
     sources.irr = *irr;

@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "cli/outbound_options.hpp"
 #include "sources/rpki/rtr_client.hpp"
 #include "sources/rpki/vrp_json.hpp"
 #include "sources/rpki/vrp_table.hpp"
@@ -34,6 +35,7 @@ struct ValidateOptions {
   std::string rtr;
   std::int64_t timeout_ms = 30'000;
   std::vector<std::string> query;
+  OutboundOptions outbound;  // which --rtr caches the outbound guard lets through
 };
 
 int report_error(const Error& error, int exit_code) {
@@ -100,12 +102,21 @@ std::variant<std::shared_ptr<const sources::rpki::VrpTable>, int> load_table(
   auto endpoint = parse_endpoint(options.rtr);
   if (!endpoint)
     return report_error(endpoint.error(), kExitUsage);
-  auto table = sources::rpki::fetch_once(endpoint->first, endpoint->second,
-                                         std::chrono::milliseconds(options.timeout_ms));
+  auto policy = outbound_policy_of(options.outbound);
+  if (!policy)
+    return report_error(policy.error(), kExitUsage);
+  sources::rpki::RtrClientOptions client_options;
+  client_options.host = endpoint->first;
+  client_options.port = endpoint->second;
+  client_options.outbound = std::move(*policy);
+  client_options.field = "--rtr";
+  auto table =
+      sources::rpki::fetch_once(client_options, std::chrono::milliseconds(options.timeout_ms));
   if (!table) {
-    Error error = table.error();
+    Error error = with_flag_hint(table.error());
+    if (error.code != ErrorCode::io_error)  // a refusal names the endpoint already
+      error.message = options.rtr + ": " + error.message;
     error.field = "--rtr";
-    error.message = options.rtr + ": " + error.message;
     return report_error(error, kExitRuntime);
   }
   return *table;
@@ -201,6 +212,7 @@ std::function<int()> add_rpki_commands(CLI::App& app, CLI::App*& command) {
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{600'000}));
   validate->add_option("query", options->query, "PREFIX ASN (e.g. 192.0.2.0/24 AS64501), or -")
       ->expected(1, 2);
+  add_outbound_options(*validate, options->outbound);
 
   return [options, validate]() -> int {
     if (*validate)

@@ -3,9 +3,11 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "model/ip.hpp"
 #include "model/location.hpp"
@@ -234,6 +236,64 @@ bool plausible_email(std::string_view text) {
          text.find_first_of(" \t\r\n<>\"") == std::string_view::npos;
 }
 
+/// A SHA-256 fingerprint as `openssl x509 -fingerprint -sha256` prints it ("AB:CD:...") or as
+/// plain hex; nullopt unless it is 32 bytes. Returns lower-case hex without separators.
+std::optional<std::string> sha256_fingerprint(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ':')
+      continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return std::nullopt;
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (out.size() != 64)
+    return std::nullopt;
+  return out;
+}
+
+/// [server.tls]: the keys' syntax. The files themselves are read and checked against each
+/// other when the server builds its TLS context (server/tls_context.hpp), at start and on SIGHUP.
+void read_server_tls(Checker& check, const toml::table& server, ServerSection& out) {
+  const toml::table* t = check.table(server, "tls", "server.tls", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "server.tls",
+                  {"cert_file", "key_file", "client_ca_file", "client_cert_sha256", "min_version"});
+  TlsSection tls;
+  for (auto [key, path, target] :
+       {std::tuple{"cert_file", "server.tls.cert_file", &tls.cert_file},
+        std::tuple{"key_file", "server.tls.key_file", &tls.key_file},
+        std::tuple{"client_ca_file", "server.tls.client_ca_file", &tls.client_ca_file}}) {
+    const bool required = std::string_view(key) != "client_ca_file";
+    if (auto v = check.string(*t, key, path, required)) {
+      if (v->empty())
+        check.error(t->get(key), path, "must be a file path");
+      *target = *v;
+    }
+  }
+  if (auto list = check.string_list(*t, "client_cert_sha256", "server.tls.client_cert_sha256")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto fingerprint = sha256_fingerprint((*list)[i]);
+      if (!fingerprint) {
+        check.error(t->get("client_cert_sha256"),
+                    "server.tls.client_cert_sha256[" + std::to_string(i) + "]",
+                    "must be a SHA-256 fingerprint: 64 hex digits, optionally in pairs separated "
+                    "by ':' (openssl x509 -noout -fingerprint -sha256)");
+        continue;
+      }
+      tls.client_cert_sha256.push_back(*fingerprint);
+    }
+  }
+  if (auto v = check.string(*t, "min_version", "server.tls.min_version", false)) {
+    if (*v != "1.2" && *v != "1.3")
+      check.error(t->get("min_version"), "server.tls.min_version",
+                  "must be \"1.2\" or \"1.3\" (RFC 9325: older versions are not offered)");
+    tls.min_version = *v;
+  }
+  out.tls = std::move(tls);
+}
+
 void read_server(Checker& check, const toml::table& root, ServerSection& out) {
   const toml::table* t = check.table(root, "server", "server", true);
   if (t == nullptr)
@@ -241,7 +301,8 @@ void read_server(Checker& check, const toml::table& root, ServerSection& out) {
   check.only_keys(*t, "server",
                   {"listen", "base_path", "public_url", "threads", "write_threads",
                    "max_connections", "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
-                   "max_body_bytes", "max_sessions_per_request", "max_json_depth"});
+                   "max_body_bytes", "max_sessions_per_request", "max_json_depth", "tls",
+                   "max_connections_per_address", "drain_timeout_ms"});
   const toml::node* listen = t->get("listen");
   if (listen == nullptr || !listen->is_array() || listen->as_array()->empty()) {
     check.error(listen != nullptr ? listen : t, "server.listen",
@@ -316,6 +377,13 @@ void read_server(Checker& check, const toml::table& root, ServerSection& out) {
   if (auto v = check.integer(*t, "max_json_depth", "server.max_json_depth", 4, 64)) {
     out.max_json_depth = static_cast<int>(*v);
   }
+  if (auto v = check.integer(*t, "max_connections_per_address",
+                             "server.max_connections_per_address", 0, 1'000'000)) {
+    out.max_connections_per_address = static_cast<int>(*v);
+  }
+  if (auto v = check.integer(*t, "drain_timeout_ms", "server.drain_timeout_ms", 0, 600'000))
+    out.drain_timeout_ms = static_cast<int>(*v);
+  read_server_tls(check, *t, out);
 }
 
 void read_network(Checker& check, const toml::table& root, NetworkSection& out) {
@@ -935,7 +1003,7 @@ void read_log(Checker& check, const toml::table& root, LogSection& out) {
   const toml::table* t = check.table(root, "log", "log", false);
   if (t == nullptr)
     return;
-  check.only_keys(*t, "log", {"level", "format"});
+  check.only_keys(*t, "log", {"level", "format", "access"});
   if (auto level = check.string(*t, "level", "log.level", false)) {
     static const std::set<std::string, std::less<>> kLevels{"trace", "debug", "info", "warn",
                                                             "error"};
@@ -949,6 +1017,107 @@ void read_log(Checker& check, const toml::table& root, LogSection& out) {
       check.error(t->get("format"), "log.format", "must be \"text\" or \"json\"");
     }
     out.format = *format;
+  }
+  if (auto access = check.boolean(*t, "access", "log.access"))
+    out.access = *access;
+}
+
+void read_audit(Checker& check, const toml::table& root, AuditSection& out) {
+  const toml::table* t = check.table(root, "audit", "audit", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(*t, "audit", {"retention_days"});
+  if (auto v = check.integer(*t, "retention_days", "audit.retention_days", 0, 36'500))
+    out.retention_days = static_cast<int>(*v);
+}
+
+/// A request rate in requests per second: a TOML number, 0 (off) up to one million.
+std::optional<double> rate(Checker& check, const toml::table& t, std::string_view key,
+                           std::string_view path) {
+  const toml::node* node = t.get(key);
+  if (node == nullptr)
+    return std::nullopt;
+  double value = -1;
+  if (node->is_floating_point())
+    value = node->as_floating_point()->get();
+  else if (node->is_integer())
+    value = static_cast<double>(node->as_integer()->get());
+  if (!(value >= 0.0 && value <= 1e6)) {
+    check.error(node, std::string(path),
+                "must be a number of requests per second from 0 (off) to 1000000, such as 20.0");
+    return std::nullopt;
+  }
+  return value;
+}
+
+/// A list of CIDR prefixes ("10.0.0.0/8", "2001:db8::/32"), each checked.
+std::optional<std::vector<model::Prefix>> prefix_list(Checker& check, const toml::table& t,
+                                                      std::string_view key, std::string_view path) {
+  auto texts = check.string_list(t, key, path);
+  if (!texts)
+    return std::nullopt;
+  std::vector<model::Prefix> out;
+  for (std::size_t i = 0; i < texts->size(); ++i) {
+    const std::string item_path = std::string(path) + "[" + std::to_string(i) + "]";
+    auto prefix = model::Prefix::parse((*texts)[i], item_path);
+    if (!prefix) {
+      check.error(t.get(key), item_path,
+                  "must be a CIDR prefix such as \"192.0.2.0/24\" or "
+                  "\"2001:db8::/32\" (" +
+                      prefix.error().message + ")");
+      continue;
+    }
+    out.push_back(*prefix);
+  }
+  return out;
+}
+
+void read_limits(Checker& check, const toml::table& root, LimitsSection& out) {
+  const toml::table* t = check.table(root, "limits", "limits", false);
+  if (t == nullptr)
+    return;
+  check.only_keys(
+      *t, "limits",
+      {"per_address_rate", "per_address_burst", "per_asn_rate", "per_asn_burst",
+       "max_pending_per_requester", "max_tracked_keys", "trusted_proxies", "allowed_senders"});
+  // A bucket that is on needs room for at least one request.
+  auto bucket = [&](std::string_view rate_key, std::string_view burst_key, double& rate_out,
+                    std::int64_t& burst_out) {
+    const std::string rate_path = "limits." + std::string(rate_key);
+    const std::string burst_path = "limits." + std::string(burst_key);
+    if (auto v = rate(check, *t, rate_key, rate_path))
+      rate_out = *v;
+    if (auto v = check.integer(*t, burst_key, burst_path, 0, 1'000'000'000))
+      burst_out = *v;
+    if (rate_out > 0 && burst_out < 1) {
+      check.error(t->get(burst_key) != nullptr ? t->get(burst_key) : t, burst_path,
+                  "must be at least 1 while " + rate_path +
+                      " is above 0 (set the rate to 0 to "
+                      "turn this limit off)");
+    }
+  };
+  bucket("per_address_rate", "per_address_burst", out.per_address_rate, out.per_address_burst);
+  bucket("per_asn_rate", "per_asn_burst", out.per_asn_rate, out.per_asn_burst);
+  if (auto v = check.integer(*t, "max_pending_per_requester", "limits.max_pending_per_requester", 0,
+                             1'000'000))
+    out.max_pending_per_requester = *v;
+  if (auto v = check.integer(*t, "max_tracked_keys", "limits.max_tracked_keys", 16, 100'000'000))
+    out.max_tracked_keys = *v;
+  if (auto v = prefix_list(check, *t, "trusted_proxies", "limits.trusted_proxies"))
+    out.trusted_proxies = std::move(*v);
+  const toml::table* senders = check.table(*t, "allowed_senders", "limits.allowed_senders", false);
+  if (senders == nullptr)
+    return;
+  check.only_keys(*senders, "limits.allowed_senders", {"api", "registration", "health", "metrics"});
+  const std::pair<std::string_view, std::vector<model::Prefix>*> groups[] = {
+      {"api", &out.allowed_senders.api},
+      {"registration", &out.allowed_senders.registration},
+      {"health", &out.allowed_senders.health},
+      {"metrics", &out.allowed_senders.metrics}};
+  for (const auto& [group, list] : groups) {
+    if (auto v =
+            prefix_list(check, *senders, group, "limits.allowed_senders." + std::string(group)))
+      *list = std::move(*v);
   }
 }
 
@@ -1372,6 +1541,14 @@ void read_router(Checker& check, const toml::table& root, RouterSection& out) {
 
 }  // namespace
 
+std::vector<model::Prefix> default_metrics_senders() {
+  std::vector<model::Prefix> out;
+  for (const char* text :
+       {"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"})
+    out.push_back(*model::Prefix::parse(text));
+  return out;
+}
+
 std::string ListenAddress::to_string() const {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -1390,7 +1567,7 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   Checker check(origin);
   check.only_keys(root, "",
                   {"server", "network", "store", "peeringdb", "approval", "policy", "sources",
-                   "render", "auth", "outbound", "log", "client", "router"});
+                   "render", "auth", "outbound", "log", "client", "router", "limits", "audit"});
   Config config;
   read_server(check, root, config.server);
   read_network(check, root, config.network);
@@ -1413,6 +1590,8 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view origin) {
   read_log(check, root, config.log);
   read_client(check, root, config.client);
   read_router(check, root, config.router);
+  read_limits(check, root, config.limits);
+  read_audit(check, root, config.audit);
   if (!check.ok())
     return std::unexpected(check.take());
   return config;

@@ -12,6 +12,7 @@
 
 #include "model/asn.hpp"
 #include "model/error.hpp"
+#include "model/ip.hpp"
 #include "policy/operator_policy.hpp"
 #include "render/render_input.hpp"
 
@@ -21,6 +22,18 @@ struct ListenAddress {
   std::string host;        // IPv4 or IPv6 literal (no brackets) or "localhost"
   std::uint16_t port = 0;  // 0: the kernel picks a free port (logged at start-up)
   [[nodiscard]] std::string to_string() const;  // "127.0.0.1:8080", "[::1]:8080"
+};
+
+/// [server.tls]: HTTPS on every listener, per RFC 9325 (docs/operations.md "TLS"). The files are
+/// read when the server starts and again on SIGHUP (certificate rotation).
+struct TlsSection {
+  std::filesystem::path cert_file;  // PEM: the server certificate, then its chain
+  std::filesystem::path key_file;   // PEM: the private key of cert_file
+  /// Optional: ask for a client certificate and verify it against these CAs (PEM).
+  std::filesystem::path client_ca_file;
+  /// Optional: only client certificates whose SHA-256 over DER is listed pass (lower-case hex).
+  std::vector<std::string> client_cert_sha256;
+  std::string min_version = "1.2";  // "1.2" or "1.3"
 };
 
 struct ServerSection {
@@ -41,6 +54,11 @@ struct ServerSection {
   std::size_t max_body_bytes = 1 << 20;
   int max_sessions_per_request = 100;
   int max_json_depth = 16;
+  std::optional<TlsSection> tls;  // [server.tls]; absent: plain HTTP
+  /// Open connections from one source address; beyond it new ones get 503. 0: no cap.
+  int max_connections_per_address = 256;
+  /// SIGTERM/SIGINT: in-flight requests get this long to finish before the process stops.
+  int drain_timeout_ms = 10'000;
 };
 
 struct NetworkSection {
@@ -269,6 +287,43 @@ struct RouterSection {
 struct LogSection {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "text";  // "text" or "json" (one JSON object per line)
+  /// One info line per request (server/metrics.hpp access_log): source, method, endpoint
+  /// template, status, duration; never the query, body or credentials.
+  bool access = false;
+};
+
+/// The audit log (docs/operations.md "Audit log").
+struct AuditSection {
+  /// Entries older than this many days are deleted (hourly, and once at start); 0 keeps every
+  /// entry forever.
+  int retention_days = 365;
+};
+
+/// 127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7.
+std::vector<model::Prefix> default_metrics_senders();
+
+/// Who may call which endpoints (limits.allowed_senders): per group a list of prefixes the
+/// source address must fall in; an empty list allows every address.
+struct AllowedSenders {
+  std::vector<model::Prefix> api;           // locations and sessions endpoints
+  std::vector<model::Prefix> registration;  // oauth/client_register
+  std::vector<model::Prefix> health;        // healthz, readyz, openapi.yaml
+  /// <base_path>metrics; default loopback and private ranges (RFC 1918, RFC 4193).
+  std::vector<model::Prefix> metrics = default_metrics_senders();
+};
+
+/// [limits]: admission control before and after authentication (server/admission.hpp,
+/// docs/security.md "Rate limits, caps and allowed senders"). A rate of 0 turns its bucket off.
+struct LimitsSection {
+  double per_address_rate = 50.0;  // requests/s per source address (IPv6 per /64)
+  std::int64_t per_address_burst = 200;
+  double per_asn_rate = 20.0;  // requests/s per ASN the authenticated caller acts for
+  std::int64_t per_asn_burst = 100;
+  std::int64_t max_pending_per_requester = 100;  // pending sessions per local_asn; 0 = off
+  std::int64_t max_tracked_keys = 100'000;       // buckets per table (addresses, ASNs)
+  /// Peers whose X-Forwarded-For is believed (its rightmost hop that is not one of them).
+  std::vector<model::Prefix> trusted_proxies;
+  AllowedSenders allowed_senders;
 };
 
 struct Config {
@@ -287,6 +342,8 @@ struct Config {
   LogSection log;
   ClientSection client;
   RouterSection router;
+  LimitsSection limits;
+  AuditSection audit;
 };
 
 /// Every problem found, each naming its key path and line ("server.listen[0]", line 3).

@@ -126,6 +126,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "io_error";
     case ErrorCode::store_error:
       return "store_error";
+    case ErrorCode::pending_cap:
+      return "pending_cap";
   }
   return "internal";
 }

@@ -77,6 +77,8 @@ enum class ErrorCode {
   data_invalid,
   io_error,
   store_error,
+  // Admission ([limits], docs/security.md).
+  pending_cap,  // the requester has limits.max_pending_per_requester sessions pending already
 };
 
 /// The wire spelling of a code (snake_case, stable across releases).

@@ -265,4 +265,76 @@ Result<CheckedTarget> check_target(std::string_view url, const OutboundPolicy& p
   return target;
 }
 
+socklen_t to_sockaddr(const model::IpAddress& address, std::uint16_t port, sockaddr_storage& out) {
+  out = sockaddr_storage{};
+  const auto& bytes = address.bytes();
+  if (address.is_v4()) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    std::memcpy(&sin.sin_addr, bytes.data(), 4);
+    std::memcpy(&out, &sin, sizeof sin);
+    return sizeof sin;
+  }
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(port);
+  std::memcpy(&sin6.sin6_addr, bytes.data(), 16);
+  std::memcpy(&out, &sin6, sizeof sin6);
+  return sizeof sin6;
+}
+
+Result<CheckedEndpoint> check_endpoint(std::string_view host, std::uint16_t port,
+                                       std::string_view field, const OutboundPolicy& policy,
+                                       Resolver& resolver) {
+  CheckedEndpoint endpoint;
+  endpoint.port = port;
+  endpoint.host = lower(host);
+  if (!endpoint.host.empty() && endpoint.host.back() == '.' && endpoint.host.size() > 1)
+    endpoint.host.pop_back();  // the root label
+  std::optional<model::IpAddress> literal;
+  if (auto parsed = model::IpAddress::parse(endpoint.host, field))
+    literal = *parsed;
+  endpoint.host_is_address = literal.has_value();
+  const std::string shown_host = literal && !literal->is_v4() ? "[" + literal->to_string() + "]"
+                                 : literal                    ? literal->to_string()
+                                                              : clip(endpoint.host);
+  endpoint.display = shown_host + ":" + std::to_string(port);
+  const auto refuse = [&](const std::string& reason) {
+    return fail(ErrorCode::io_error, std::string(field), endpoint.display + ": refused: " + reason);
+  };
+  if (port == 0)
+    return fail(ErrorCode::invalid_value, std::string(field),
+                endpoint.display + ": port must be 1-65535");
+
+  if (literal) {
+    endpoint.host = literal->to_string();
+    endpoint.addresses.push_back(*literal);
+  } else {
+    if (auto reason = check_host_name(endpoint.host))
+      return refuse(*reason);
+    auto resolved = resolver.resolve(endpoint.host);
+    if (!resolved)
+      return fail(ErrorCode::unavailable, std::string(field),
+                  endpoint.display + ": " + resolved.error().message);
+    if (resolved->empty())
+      return fail(ErrorCode::unavailable, std::string(field),
+                  endpoint.display + ": host has no address");
+    if (resolved->size() > kMaxAddresses)
+      resolved->erase(resolved->begin() + kMaxAddresses, resolved->end());
+    endpoint.addresses = std::move(*resolved);
+  }
+  for (const auto& address : endpoint.addresses) {
+    if (auto reason = address_refusal(address, policy)) {
+      const std::string fix =
+          is_loopback(address)
+              ? "set [outbound] allow_loopback = true (tests and local development only)"
+              : "add " + address.to_string() + (address.is_v4() ? "/32" : "/128") +
+                    " (or its network) to [outbound] allowed_prefixes";
+      return refuse(*reason + "; to allow it, " + fix);
+    }
+  }
+  return endpoint;
+}
+
 }  // namespace peerapi::net

@@ -12,6 +12,8 @@
 
 #include "api/codec.hpp"
 #include "policy/builtin_checks.hpp"
+#include "server/admission.hpp"
+#include "server/metrics.hpp"
 #include "server/registration_endpoint.hpp"
 #include "server/responses.hpp"
 #include "util/crypto.hpp"
@@ -122,6 +124,48 @@ json::object rejected_entry(const api::DecodedSession& decoded, const std::vecto
   return entry;
 }
 
+/// The limits.allowed_senders group of a request target, from its route template
+/// (server/metrics.hpp endpoint_of, the one classifier of paths); anything else, unknown paths
+/// too, is api.
+EndpointGroup endpoint_group(std::string_view target, std::string_view base) {
+  const std::string_view endpoint = endpoint_of(target, base);
+  if (endpoint == "/healthz" || endpoint == "/readyz" || endpoint == "/openapi.yaml")
+    return EndpointGroup::health;
+  if (endpoint == "/metrics")
+    return EndpointGroup::metrics;
+  if (endpoint == "/oauth/client_register")
+    return EndpointGroup::registration;
+  return EndpointGroup::api;
+}
+
+/// 403 for a sender outside limits.allowed_senders; 429 with Retry-After (RFC 6585 section 4,
+/// RFC 9110 section 10.2.3) for a rate limit.
+HttpResponse refusal_response(const Refusal& refusal) {
+  if (refusal.scope == Refusal::Scope::sender)
+    return error_response(403, Error{ErrorCode::forbidden, "", refusal.message});
+  HttpResponse response = error_response(429, Error{ErrorCode::rate_limited, "", refusal.message});
+  response.headers.emplace_back("Retry-After", std::to_string(refusal.retry_after_seconds));
+  return response;
+}
+
+/// Allowed senders, then the source address's bucket (the health group is exempt from it):
+/// before routing and authentication, so refused callers cost no more than this.
+std::optional<Refusal> admit_request(Admission& admission, const HttpRequest& request,
+                                     std::string_view base_path) {
+  std::string forwarded_for;
+  for (const auto& [name, value] : request.fields) {
+    if (util::iequals(name, "X-Forwarded-For"))
+      forwarded_for += (forwarded_for.empty() ? "" : ",") + value;
+  }
+  const auto source = admission.source_address(request.remote_address, forwarded_for);
+  const EndpointGroup group = endpoint_group(request.target, base_path);
+  if (auto refused = admission.admit_sender(group, source))
+    return refused;
+  if (group == EndpointGroup::health)
+    return std::nullopt;
+  return admission.admit_address(source);
+}
+
 }  // namespace
 
 ApiService::ApiService(ApiDependencies deps)
@@ -131,6 +175,10 @@ ApiService::ApiService(ApiDependencies deps)
 }
 
 HttpResponse ApiService::handle(const HttpRequest& request) {
+  if (deps_.admission != nullptr) {
+    if (auto refused = admit_request(*deps_.admission, request, deps_.config.server.base_path))
+      return refusal_response(*refused);
+  }
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) {
     return error_response(400, Error{ErrorCode::invalid_value, "",
@@ -160,6 +208,18 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
       return method_not_allowed("GET, HEAD");
     return readiness();
   }
+  // Prometheus text exposition, unauthenticated by convention (limits.allowed_senders).
+  if (path == "metrics") {
+    if (!metrics_exporter_)
+      return not_found("metrics are not enabled on this server");
+    if (method != "GET" && method != "HEAD")
+      return method_not_allowed("GET, HEAD");
+    HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = metrics_exporter_();
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  }
   if (path == "openapi.yaml") {
     if (method != "GET" && method != "HEAD")
       return method_not_allowed("GET, HEAD");
@@ -178,7 +238,8 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     }
     if (method != "POST")
       return method_not_allowed("POST");
-    return handle_client_register(request, *deps_.registration);
+    return audited(request, AuditCall{"client_register", nullptr, nullptr, {}},
+                   handle_client_register(request, *deps_.registration));
   }
 
   // Resolve the route before authenticating, so that unknown paths are 404 for everyone.
@@ -203,6 +264,11 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     return not_found("no such endpoint: " + std::string(path.substr(0, 100)));
   }
 
+  // State-changing calls go to the audit log (server/audit_recorder.hpp); reads do not.
+  const std::string_view action = method == "POST"          ? "create_sessions"
+                                  : method != "DELETE"      ? ""
+                                  : route == Route::session ? "delete_session"
+                                                            : "delete_sessions";
   const auth::RequestView view{.method = request.method,
                                .target = request.target,
                                .origin = deps_.public_origin,
@@ -211,20 +277,34 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
                                .fields = &request.fields};
   auto principal = deps_.authenticator.authenticate(view);
   if (!principal)
-    return authentication_failure(principal.error());
+    return audited(request, AuditCall{action, nullptr, &principal.error(), {}},
+                   authentication_failure(principal.error()));
+  // Every ASN the caller acts for pays (docs/security.md); unauthenticated calls paid above.
+  if (deps_.admission != nullptr) {
+    if (auto refused = deps_.admission->admit_asns(principal->asns))
+      return audited(request, AuditCall{action, &*principal, nullptr, {}},
+                     refusal_response(*refused));
+  }
 
   switch (route) {
     case Route::locations:
       return list_locations(request, *principal);
     case Route::sessions:
-      if (method == "POST")
-        return create_sessions(request, *principal);
+      if (method == "POST") {
+        AuditCall call{action, &*principal, nullptr, {}};
+        HttpResponse response = create_sessions(request, *principal, call);
+        return audited(request, call, std::move(response));
+      }
       if (method == "DELETE")
-        return delete_sessions(request, *principal);
+        return audited(request, AuditCall{action, &*principal, nullptr, {}},
+                       delete_sessions(request, *principal));
       return list_sessions(request, *principal);
     case Route::session:
-      if (method == "DELETE")
-        return delete_session(session_id, *principal);
+      if (method == "DELETE") {
+        AuditCall call{action, &*principal, nullptr, session_id};
+        HttpResponse response = delete_session(request, session_id, *principal, call);
+        return audited(request, call, std::move(response));
+      }
       return get_session(session_id, *principal);
   }
   return not_found("no such endpoint");
@@ -301,23 +381,20 @@ HttpResponse ApiService::authentication_failure(const auth::AuthError& e) const 
   return response;
 }
 
+HttpResponse ApiService::audited(const HttpRequest& request, const AuditCall& call,
+                                 HttpResponse response) {
+  if (!call.action.empty() && !call.stored_with_write)
+    audit_.record(request, call, response);
+  return response;
+}
+
 HttpResponse ApiService::readiness() {
-  if (auto ping = deps_.store.ping(); !ping) {
-    return error_response(503, Error{ErrorCode::unavailable, "store", ping.error().message});
-  }
-  auto snapshot = deps_.peeringdb.get();
-  if (!snapshot) {
-    return error_response(503,
-                          Error{ErrorCode::unavailable, "peeringdb", "PeeringDB data not loaded"});
-  }
-  json::object body{{"status", "ready"},
-                    {"peeringdb_networks", snapshot->network_count()},
-                    {"peeringdb_exchanges", snapshot->exchange_count()}};
-  return json_response(200, json::serialize(body));
+  const auto snapshot = deps_.peeringdb.get();
+  return readiness_.answer(deps_.store.ping(), snapshot.get(), deps_.clock.now_ms());
 }
 
 HttpResponse ApiService::create_sessions(const HttpRequest& request,
-                                         const auth::Principal& principal) {
+                                         const auth::Principal& principal, AuditCall& call) {
   if (!is_json_content_type(request.header("Content-Type"))) {
     return error_response(415, Error{ErrorCode::unsupported_media_type, "Content-Type",
                                      "the body must be sent as Content-Type: application/json"});
@@ -382,7 +459,8 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
                             .return_url = body->return_url,
                             .now_ms = now,
                             .candidates = {},
-                            .creation_notes = {}};
+                            .creation_notes = {},
+                            .audit = {}};
   std::vector<std::size_t> candidate_index;  // candidates[k] is sessions[candidate_index[k]]
   for (std::size_t i = 0; i < count; ++i) {
     if (!reasons[i].empty())
@@ -398,6 +476,12 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
                        .updated_at_ms = now});
     draft.creation_notes.push_back(decision_note(decisions[i]));
   }
+
+  // limits.max_pending_per_requester: a session that would wait as pending beyond the cap is
+  // rejected (pending_cap). The store counts inside the request's transaction, so concurrent
+  // requests of one requester cannot pass the cap together.
+  if (deps_.admission != nullptr)
+    draft.max_pending_per_local_asn = deps_.admission->max_pending_per_requester();
 
   // Nothing acceptable and the cause is the request itself: answer without storing anything.
   if (draft.candidates.empty()) {
@@ -420,7 +504,14 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
   }
 
   const std::string contact = deps_.config.network.contact_email;
-  auto finish = [&](const std::vector<bool>& duplicate) {
+  // What the answer says, as values for the audit entry (settle_audit_entry).
+  std::vector<std::string> audit_session_ids;
+  std::vector<Error> audit_reasons;
+  std::size_t audit_refused = 0;
+  std::size_t over_pending_cap = 0;
+  auto finish = [&](const store::CandidateChecks& found) {
+    audit_session_ids.clear();
+    over_pending_cap = 0;
     json::array accepted;
     json::array rejected;
     std::vector<Error> flat;
@@ -430,7 +521,8 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
           next_candidate < candidate_index.size() && candidate_index[next_candidate] == i;
       if (is_candidate) {
         const std::size_t k = next_candidate++;
-        if (!duplicate[k]) {
+        if (!found.duplicate[k] && !found.over_pending_cap[k]) {
+          audit_session_ids.push_back(draft.candidates[k].session_id.to_string());
           json::object session = api::encode_session(draft.candidates[k]);
           const auto& decided = decisions[i].reasons;
           if (!decided.empty()) {
@@ -442,10 +534,24 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
           accepted.push_back(std::move(session));
           continue;
         }
-        reasons[i].push_back(Error{ErrorCode::duplicate_session,
-                                   "sessions[" + std::to_string(i) + "]",
-                                   "a live session with the same ASNs, addresses and location "
-                                   "already exists; GET /sessions lists it"});
+        if (found.duplicate[k]) {
+          reasons[i].push_back(Error{ErrorCode::duplicate_session,
+                                     "sessions[" + std::to_string(i) + "]",
+                                     "a live session with the same ASNs, addresses and location "
+                                     "already exists; GET /sessions lists it"});
+        } else {
+          ++over_pending_cap;
+          const model::Session& candidate = draft.candidates[k];
+          reasons[i].push_back(Error{
+              ErrorCode::pending_cap, "sessions[" + std::to_string(i) + "]",
+              candidate.fields.local_asn.to_string() + " already has " +
+                  std::to_string(draft.max_pending_per_local_asn) +
+                  " sessions pending review (this request's included); this server holds at "
+                  "most " +
+                  std::to_string(draft.max_pending_per_local_asn) +
+                  " per requester (limits.max_pending_per_requester); ask again once some are "
+                  "decided"});
+        }
       }
       rejected.push_back(rejected_entry(body->sessions[i], reasons[i]));
       flat.insert(flat.end(), reasons[i].begin(), reasons[i].end());
@@ -455,22 +561,44 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
     if (body->client_request_id)
       answer["client_request_id"] = body->client_request_id->to_string();
     const bool none_accepted = accepted.empty();
+    audit_refused = rejected.size();
     answer["sessions"] = std::move(accepted);
     answer["rejected"] = std::move(rejected);
     if (none_accepted) {
+      flat.push_back(
+          Error{ErrorCode::all_rejected, "sessions",
+                "no session could be accepted; contact " + contact + " if you need help"});
       json::array errors;
       for (const auto& e : flat)
         errors.push_back(api::encode_field_error(e));
-      errors.push_back(api::encode_field_error(
-          Error{ErrorCode::all_rejected, "sessions",
-                "no session could be accepted; contact " + contact + " if you need help"}));
       answer["errors"] = std::move(errors);
       answer["contact_email"] = contact;
     }
+    audit_reasons = std::move(flat);
     return store::StoredAnswer{none_accepted ? 422 : 200, json::serialize(answer)};
+  };
+  // The entry goes into the request's transaction: both are durable, or neither.
+  draft.audit = [&](const store::StoredAnswer& answer) {
+    store::AuditEntry entry = audit_.start(request, call);
+    entry.request_id = request_id.to_string();
+    if (body->client_request_id)
+      entry.client_request_id = body->client_request_id->to_string();
+    entry.session_ids = audit_session_ids;
+    settle_audit_entry(entry, answer.http_status, audit_session_ids.size(), audit_refused,
+                       audit_reasons);
+    return entry;
   };
 
   auto outcome = deps_.store.create_request(draft, finish);
+  if (outcome && outcome->audit_id) {
+    call.stored_with_write = true;
+    audit_.stored_with_write();
+  }
+  if (outcome && outcome->kind == store::CreateOutcome::Kind::created &&
+      deps_.admission != nullptr) {
+    for (std::size_t n = 0; n < over_pending_cap; ++n)
+      deps_.admission->note_pending_refusal();
+  }
   if (!outcome) {
     if (outcome.error().code == ErrorCode::duplicate_session) {
       return error_response(409, Error{ErrorCode::duplicate_session, "sessions",
@@ -486,6 +614,18 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
   }
   if (outcome->kind == store::CreateOutcome::Kind::created) {
     sessions_changed();
+    if (decision_listener_) {
+      for (std::size_t i = 0; i < count; ++i) {
+        if (decisions[i].verdict == policy::Verdict::reject || reasons[i].empty()) {
+          decision_listener_(decisions[i]);
+          continue;
+        }
+        policy::Decision refused{.verdict = policy::Verdict::reject, .reasons = {}};
+        for (const Error& e : reasons[i])
+          refused.reasons.push_back(policy::Reason{.effect = policy::Verdict::reject, .error = e});
+        decision_listener_(refused);
+      }
+    }
     if (return_url_listener_ && body->return_url && outcome->answer.http_status == 200 &&
         !candidate_index.empty()) {
       ReturnUrlRequest proposal{
@@ -655,7 +795,8 @@ constexpr model::SessionStatus kDeletable[] = {
     model::SessionStatus::unestablished};
 }  // namespace
 
-HttpResponse ApiService::delete_session(const std::string& id, const auth::Principal& principal) {
+HttpResponse ApiService::delete_session(const HttpRequest& request, const std::string& id,
+                                        const auth::Principal& principal, AuditCall& call) {
   auto session_id = Uuid::parse(id, "session_id");
   if (!session_id)
     return from_error(session_id.error());
@@ -665,15 +806,23 @@ HttpResponse ApiService::delete_session(const std::string& id, const auth::Princ
   if (!*session || !principal.may_act_for((*session)->fields.local_asn)) {
     return not_found("no session " + session_id->to_string() + " visible to you");
   }
-  auto moved =
-      deps_.store.transition(*session_id, kDeletable, model::SessionStatus::deleted,
-                             principal.subject, "deleted by the initiator", deps_.clock.now_ms());
+  // The answer is 204 whether this call or an earlier one deleted it (idempotent); when this
+  // one does, the entry goes into the transition's transaction.
+  constexpr int kDeleted = 204;
+  store::AuditEntry entry = audit_.start(request, call);
+  settle_audit_entry(entry, kDeleted, 1, 0, {});
+  auto moved = deps_.store.transition(*session_id, kDeletable, model::SessionStatus::deleted,
+                                      principal.subject, "deleted by the initiator",
+                                      deps_.clock.now_ms(), &entry);
   if (!moved)
     return store_unavailable(moved.error());
-  if (*moved)
+  if (*moved) {
+    call.stored_with_write = true;
+    audit_.stored_with_write();
     sessions_changed();
+  }
   HttpResponse response;
-  response.status = 204;
+  response.status = kDeleted;
   response.content_type.clear();
   return response;
 }

@@ -12,6 +12,8 @@
 #include "auth/authenticator.hpp"
 #include "config/config.hpp"
 #include "policy/operator_policy.hpp"
+#include "server/audit_recorder.hpp"
+#include "server/health.hpp"
 #include "server/http_types.hpp"
 #include "server/routing_facts.hpp"
 #include "sources/peeringdb/snapshot.hpp"
@@ -21,6 +23,7 @@
 namespace peerapi::server {
 
 struct RegistrationDeps;
+class Admission;
 
 /// The current PeeringDB view; a refresh swaps it atomically while requests keep the old one.
 class SnapshotHolder {
@@ -65,6 +68,9 @@ struct ApiDependencies {
   /// IRR/RPKI facts for the operator policy; nullptr when no IRR source is configured (the
   /// configuration check refuses IRR or RPKI rules without one). Must outlive the service.
   RoutingFacts* routing = nullptr;
+  /// [limits]: allowed senders, rate limits, the pending cap (server/admission.hpp); nullptr:
+  /// none of them. Must outlive the service.
+  Admission* admission = nullptr;
 };
 
 class ApiService {
@@ -81,9 +87,28 @@ class ApiService {
   void set_return_url_listener(std::function<void(ReturnUrlRequest)> listener) {
     return_url_listener_ = std::move(listener);
   }
+  /// Called (on the request's thread) with the decision on each session of a stored POST
+  /// /sessions request: the policy's, or a reject carrying the built-in check errors. Set
+  /// before serving.
+  void set_decision_listener(std::function<void(const policy::Decision&)> listener) {
+    decision_listener_ = std::move(listener);
+  }
+  /// The body of GET <base_path>metrics (server/metrics.hpp); unset: 404. Set before serving.
+  void set_metrics_exporter(std::function<std::string()> exporter) {
+    metrics_exporter_ = std::move(exporter);
+  }
+  /// The audit log's recorder: entries appended and appends failed (docs/operations.md).
+  [[nodiscard]] const AuditRecorder& audit() const noexcept { return audit_; }
+  /// The background sources /readyz reports (server/health.hpp). Set before serving.
+  void set_source_probes(std::vector<SourceProbe> sources) {
+    readiness_.set_sources(std::move(sources));
+  }
 
  private:
-  HttpResponse create_sessions(const HttpRequest& request, const auth::Principal& principal);
+  /// Appends the call's audit entry in the request's own transaction when the request is
+  /// stored (and then sets call.stored_with_write).
+  HttpResponse create_sessions(const HttpRequest& request, const auth::Principal& principal,
+                               AuditCall& call);
   /// One RequesterFacts per distinct local_asn of `sessions` (nullptr entries skipped): its
   /// PeeringDB record, its live sessions when a cap is configured, its IRR/RPKI facts when a
   /// rule needs them. Fails only when the store cannot be read.
@@ -94,11 +119,15 @@ class ApiService {
   static std::string decision_note(const policy::Decision& decision);
   HttpResponse list_sessions(const HttpRequest& request, const auth::Principal& principal);
   HttpResponse get_session(const std::string& id, const auth::Principal& principal);
-  HttpResponse delete_session(const std::string& id, const auth::Principal& principal);
+  /// Appends the call's audit entry in the transition's transaction when the session moves.
+  HttpResponse delete_session(const HttpRequest& request, const std::string& id,
+                              const auth::Principal& principal, AuditCall& call);
   HttpResponse delete_sessions(const HttpRequest& request, const auth::Principal& principal);
   HttpResponse list_locations(const HttpRequest& request, const auth::Principal& principal);
   HttpResponse readiness();
   HttpResponse authentication_failure(const auth::AuthError& error) const;
+  /// Records `response` in the audit log when call.action is set; returns it unchanged.
+  HttpResponse audited(const HttpRequest& request, const AuditCall& call, HttpResponse response);
 
   void sessions_changed() const {
     if (change_listener_)
@@ -108,8 +137,12 @@ class ApiService {
   ApiDependencies deps_;
   std::function<void()> change_listener_;
   std::function<void(ReturnUrlRequest)> return_url_listener_;
+  std::function<void(const policy::Decision&)> decision_listener_;
+  std::function<std::string()> metrics_exporter_;
+  Readiness readiness_;
   api::CursorCodec cursors_;
   std::string proof_algorithm_names_;  // "ES256 EdDSA", for DPoP challenges
+  AuditRecorder audit_{deps_.store, deps_.clock};
 };
 
 }  // namespace peerapi::server

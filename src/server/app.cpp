@@ -5,13 +5,19 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <thread>
 
 #include "auth/authenticator.hpp"
+#include "server/admission.hpp"
 #include "server/api_service.hpp"
+#include "server/audit_retention.hpp"
 #include "server/auth_setup.hpp"
+#include "server/config_reload.hpp"
 #include "server/http_server.hpp"
 #include "server/irr_routing_facts.hpp"
+#include "server/metrics.hpp"
 #include "server/peeringdb_refresh.hpp"
 #include "server/router_setup.hpp"
 #include "server/rpki_facts.hpp"
@@ -65,22 +71,36 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
 }  // namespace
 
 void configure_logging(const config::LogSection& log) {
-  auto logger = spdlog::stderr_logger_mt("peerapi");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(log.level));
+  // Called again on SIGHUP: the same logger, only its level and format change.
+  auto logger = spdlog::get("peerapi");
+  if (!logger) {
+    logger = spdlog::stderr_logger_mt("peerapi");
+    spdlog::set_default_logger(logger);
+  }
+  logger->set_level(spdlog::level::from_str(log.level));
   if (log.format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
         R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%*"})");
-    spdlog::set_formatter(std::move(formatter));
+    logger->set_formatter(std::move(formatter));
   } else {
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
   }
 }
 
 int serve(const config::Config& config) {
+  return serve(config, {});
+}
+
+int serve(const config::Config& config, const std::filesystem::path& config_file) {
+  // SIGHUP re-reads config_file once the server runs (HttpServer::run); until then it must not
+  // end the process, which is SIGHUP's default.
+  std::signal(SIGHUP, SIG_IGN);
+  ConfigReloader reloader(config_file);
   util::SystemClock clock;
   util::SecureRandom random;
+  // [limits]: allowed senders, rate limits, pending cap; a reload calls reconfigure().
+  Admission admission(config.limits, clock);
 
   auto loaded = sources::peeringdb::load_snapshot_dir(config.peeringdb.snapshot_dir);
   if (!loaded) {
@@ -169,15 +189,40 @@ int serve(const config::Config& config) {
   // The handler is bound before the API exists: the public origin may depend on the port the
   // kernel picked (listen port 0).
   std::unique_ptr<ApiService> api;
+  ServerMetrics metrics(clock, PEERAPI_VERSION, store_session_counter(**store));
+  // Every refusal by [limits] is counted (peerapi_rate_limited_total{scope}), and a SIGHUP
+  // reload swaps the limits in place: the buckets' fill levels are kept.
+  admission.set_refusal_hook(
+      [&metrics](std::string_view scope) { metrics.count_rate_limited(scope); });
+  reloader.add_reload_listener(
+      [&admission](const config::Config& next) -> Result<void> {
+        admission.reconfigure(next.limits);
+        return {};
+      },
+      {"limits"});
   HttpServer http(server_config,
-                  [&api](const HttpRequest& request) { return api->handle(request); });
+                  instrument([&api](const HttpRequest& request) { return api->handle(request); },
+                             metrics, config.server.base_path, make_access_log(config.log)));
   auto bound = http.bind();
   if (!bound) {
-    spdlog::error("{}", bound.error().message);
+    spdlog::error("{}{}", bound.error().field.empty() ? "" : bound.error().field + ": ",
+                  bound.error().message);
     return 1;
   }
-  const std::string origin =
-      config.server.public_url.empty() ? "http://" + bound->front() : config.server.public_url;
+  reloader.set_server(http);
+  http.set_reload_handler([&reloader] { reloader.reload(); });
+  if (config.server.tls) {
+    spdlog::info(
+        "TLS: certificate {} (SHA-256 {}), TLS {} and later{}",
+        config.server.tls->cert_file.string(), http.certificate_sha256(),
+        config.server.tls->min_version,
+        config.server.tls->client_ca_file.empty() && config.server.tls->client_cert_sha256.empty()
+            ? ""
+            : ", client certificates required");
+  }
+  const std::string origin = config.server.public_url.empty()
+                                 ? http.scheme() + "://" + bound->front()
+                                 : config.server.public_url;
   // IRR and RPKI facts for the operator policy ([sources.irr], [sources.rpki]); while no VRPs
   // are held, sessions under RPKI rules are held for review (rpki_unavailable).
   std::unique_ptr<PeeringDbRefresher> peeringdb_sync;
@@ -191,7 +236,7 @@ int serve(const config::Config& config) {
   }
   std::unique_ptr<RpkiFacts> rpki;
   if (config.sources.rpki.configured()) {
-    auto created = RpkiFacts::create(config.sources.rpki, clock);
+    auto created = RpkiFacts::create(config.sources.rpki, clock, outbound_policy(config.outbound));
     if (!created) {
       spdlog::error("[sources.rpki]: {}", created.error().message);
       return 1;
@@ -201,7 +246,8 @@ int serve(const config::Config& config) {
   std::unique_ptr<IrrRoutingFacts> routing;
   if (config.sources.irr.configured()) {
     auto created =
-        IrrRoutingFacts::create(config.sources.irr, rpki ? rpki->validator() : RouteValidator{});
+        IrrRoutingFacts::create(config.sources.irr, rpki ? rpki->validator() : RouteValidator{},
+                                outbound_policy(config.outbound));
     if (!created) {
       spdlog::error("[sources.irr]: {}", created.error().message);
       return 1;
@@ -219,7 +265,13 @@ int serve(const config::Config& config) {
                       .pagination_key = *key,
                       .public_origin = origin,
                       .registration = registration ? registration->deps.get() : nullptr,
-                      .routing = routing.get()});
+                      .routing = routing.get(),
+                      .admission = &admission});
+  AuditRetention audit_retention(**store, clock, config.audit.retention_days);
+  audit_retention.start();
+  attach_metrics(
+      *api, metrics,
+      source_probes(config, peeringdb_sync.get(), rpki.get(), routing.get(), clock.now_ms()));
   // [router]: the reconcile loop that puts approved sessions on the router (issue 6).
   std::unique_ptr<RouterLifecycle> lifecycle;
   if (config.router.enabled) {
@@ -263,7 +315,7 @@ int serve(const config::Config& config) {
         [&proposer](ReturnUrlRequest request) { proposer->proposer->submit(std::move(request)); });
   }
   for (const auto& address : *bound) {
-    spdlog::info("listening on http://{}{} ({} threads, approval {})", address,
+    spdlog::info("listening on {}://{}{} ({} threads, approval {})", http.scheme(), address,
                  config.server.base_path, threads,
                  config.approval.mode == config::ApprovalMode::manual ? "manual" : "auto");
   }
@@ -272,6 +324,7 @@ int serve(const config::Config& config) {
     proposer->proposer->stop();
   if (lifecycle)
     lifecycle->stop();
+  audit_retention.stop();
   spdlog::info("stopped");
   return 0;
 }

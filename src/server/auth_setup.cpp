@@ -29,14 +29,20 @@ Result<bool> StoreReplayCache::first_use_all(std::span<const auth::OneTimeValue>
   return store_.remember_all_once(keys, now_ms);
 }
 
-net::HttpClientOptions outbound_client_options(const config::OutboundSection& outbound) {
-  net::HttpClientOptions options;
-  options.policy.http_hosts = outbound.http_hosts;
+net::OutboundPolicy outbound_policy(const config::OutboundSection& outbound) {
+  net::OutboundPolicy policy;
+  policy.http_hosts = outbound.http_hosts;
   for (const std::string& text : outbound.allowed_prefixes) {
     if (auto prefix = model::Prefix::parse(text))
-      options.policy.allowed_prefixes.push_back(*prefix);
+      policy.allowed_prefixes.push_back(*prefix);
   }
-  options.policy.allow_loopback_http = outbound.allow_loopback;
+  policy.allow_loopback_http = outbound.allow_loopback;
+  return policy;
+}
+
+net::HttpClientOptions outbound_client_options(const config::OutboundSection& outbound) {
+  net::HttpClientOptions options;
+  options.policy = outbound_policy(outbound);
   options.ca_file = outbound.ca_file;
   options.timeout_ms = outbound.timeout_ms;
   return options;

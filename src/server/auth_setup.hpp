@@ -31,6 +31,10 @@ class StoreReplayCache final : public auth::ReplayCache {
   store::Store& store_;
 };
 
+/// The guard's policy of [outbound] (http hosts, allowed prefixes, loopback), for HTTP and for
+/// the plain TCP sources (IRRd, RTR: net::check_endpoint).
+net::OutboundPolicy outbound_policy(const config::OutboundSection& outbound);
+
 /// Client options with the configured outbound guard ([outbound]: hosts allowed over http,
 /// allowed prefixes, loopback, CA file) and timeout; callers fetching large documents (a
 /// PeeringDB sync) raise the timeout and response cap on the result.

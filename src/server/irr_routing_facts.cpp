@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "sources/irr/expand.hpp"
+#include "util/clock.hpp"
 
 namespace peerapi::server {
 
@@ -23,18 +24,44 @@ std::string as_set_of(model::Asn asn, const sources::peeringdb::Network* network
 IrrRoutingFacts::IrrRoutingFacts(config::IrrSourceSection config, RouteValidator validator)
     : config_(std::move(config)), validator_(std::move(validator)) {}
 
+Result<void> check_source_endpoint(const std::string& host, std::uint16_t port,
+                                   std::string_view field, const net::OutboundPolicy& outbound,
+                                   net::Resolver& resolver) {
+  auto checked = net::check_endpoint(host, port, field, outbound, resolver);
+  if (checked)
+    return {};
+  if (checked.error().code == ErrorCode::unavailable) {
+    spdlog::warn("{}: {} (retried before each connection)", checked.error().field,
+                 checked.error().message);
+    return {};
+  }
+  return std::unexpected(checked.error());
+}
+
 Result<std::unique_ptr<IrrRoutingFacts>> IrrRoutingFacts::create(
-    const config::IrrSourceSection& config, RouteValidator validator) {
+    const config::IrrSourceSection& config, RouteValidator validator,
+    const net::OutboundPolicy& outbound, std::shared_ptr<net::Resolver> resolver) {
   std::unique_ptr<IrrRoutingFacts> facts(new IrrRoutingFacts(config, std::move(validator)));
   if (!config.irrd.empty()) {
-    auto endpoint = sources::irr::IrrdEndpoint::parse(config.irrd, "sources.irr.irrd");
+    constexpr std::string_view kField = "sources.irr.irrd";
+    auto endpoint = sources::irr::IrrdEndpoint::parse(config.irrd, kField);
     if (!endpoint)
       return std::unexpected(endpoint.error());
+    if (!resolver)
+      resolver = std::make_shared<net::SystemResolver>();
+    if (auto allowed =
+            check_source_endpoint(endpoint->host, endpoint->port, kField, outbound, *resolver);
+        !allowed)
+      return std::unexpected(allowed.error());
     sources::irr::IrrdClientOptions options;
     options.server = *endpoint;
     options.sources = config.sources;
     options.read_timeout = std::chrono::milliseconds(10000);
+    options.outbound = outbound;
+    options.resolver = std::move(resolver);
+    options.field = std::string(kField);
     facts->irrd_ = std::make_unique<sources::irr::IrrdClient>(std::move(options));
+    facts->state_.succeeded(util::SystemClock().now_ms());
     return facts;
   }
   if (auto loaded = facts->reload(); !loaded)
@@ -61,6 +88,7 @@ Result<void> IrrRoutingFacts::reload() {
                (*database)->route_count(), (*database)->route6_count(), (*database)->as_set_count(),
                config_.dumps.size(), report.skipped());
   database_.store(std::move(*database));
+  state_.succeeded(util::SystemClock().now_ms());
   return {};
 }
 
@@ -72,8 +100,10 @@ void IrrRoutingFacts::start_refresh() {
     while (!stop_signal_.wait_for(lock, std::chrono::seconds(config_.refresh_seconds),
                                   [this] { return stopping_; })) {
       lock.unlock();
-      if (auto loaded = reload(); !loaded)
+      if (auto loaded = reload(); !loaded) {
+        state_.failed();
         spdlog::warn("IRR reload failed, keeping the loaded data: {}", loaded.error().message);
+      }
       lock.lock();
     }
   });
@@ -83,7 +113,12 @@ Result<policy::IrrFacts> IrrRoutingFacts::irr_facts(model::Asn asn,
                                                     const sources::peeringdb::Network* network) {
   if (irrd_ != nullptr) {
     const std::lock_guard lock(irrd_mutex_);
-    return facts_from(*irrd_, asn, network);
+    auto facts = facts_from(*irrd_, asn, network);
+    if (facts)
+      state_.succeeded(util::SystemClock().now_ms());
+    else
+      state_.failed();
+    return facts;
   }
   const std::shared_ptr<sources::irr::IrrDatabase> database = database_.load();
   return facts_from(*database, asn, network);

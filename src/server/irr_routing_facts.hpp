@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "net/outbound_guard.hpp"
 #include "server/routing_facts.hpp"
+#include "server/source_state.hpp"
 #include "sources/irr/irr_database.hpp"
 #include "sources/irr/irrd_client.hpp"
 
@@ -29,12 +31,24 @@ using RouteValidator =
 /// fallback).
 std::string as_set_of(model::Asn asn, const sources::peeringdb::Network* network);
 
+/// Startup check of a plain TCP source (sources.irr.irrd, sources.rpki.rtr) against the outbound
+/// guard: a refused endpoint fails (io_error at `field`, the message naming the [outbound]
+/// setting that would allow it); a name that does not resolve now is logged and succeeds (the
+/// client resolves and checks again before every connection, and retries).
+Result<void> check_source_endpoint(const std::string& host, std::uint16_t port,
+                                   std::string_view field, const net::OutboundPolicy& outbound,
+                                   net::Resolver& resolver);
+
 class IrrRoutingFacts final : public RoutingFacts {
  public:
   /// Loads the dumps once (failing when they cannot be read: the operator asked for rules that
-  /// need them), or prepares the IRRd client. `validator` may be empty (no RPKI rule).
-  static Result<std::unique_ptr<IrrRoutingFacts>> create(const config::IrrSourceSection& config,
-                                                         RouteValidator validator);
+  /// need them), or prepares the IRRd client, whose connections pass the outbound guard
+  /// (`outbound`, names resolved by `resolver`, nullptr: the system resolver); an IRRd server
+  /// the guard refuses fails here (check_source_endpoint). `validator` may be empty (no RPKI
+  /// rule).
+  static Result<std::unique_ptr<IrrRoutingFacts>> create(
+      const config::IrrSourceSection& config, RouteValidator validator,
+      const net::OutboundPolicy& outbound, std::shared_ptr<net::Resolver> resolver = nullptr);
   ~IrrRoutingFacts() override;
 
   Result<policy::IrrFacts> irr_facts(model::Asn asn,
@@ -49,6 +63,10 @@ class IrrRoutingFacts final : public RoutingFacts {
   /// loaded data (logged). No-op for IRRd.
   void start_refresh();
 
+  /// Dumps: up while the last (re)load succeeded. IRRd: up while the last query succeeded,
+  /// the last success being the creation before any query. Thread-safe.
+  [[nodiscard]] SourceState source_state() const { return state_.get(); }
+
  private:
   IrrRoutingFacts(config::IrrSourceSection config, RouteValidator validator);
   Result<void> reload();
@@ -60,6 +78,7 @@ class IrrRoutingFacts final : public RoutingFacts {
   std::atomic<std::shared_ptr<sources::irr::IrrDatabase>> database_;
   std::mutex irrd_mutex_;  // one IRRd connection, one query at a time
   std::unique_ptr<sources::irr::IrrdClient> irrd_;
+  SourceStateCell state_;
   std::mutex stop_mutex_;
   std::condition_variable stop_signal_;
   bool stopping_ = false;

@@ -33,6 +33,7 @@ Result<std::unique_ptr<PeeringDbRefresher>> PeeringDbRefresher::start(const conf
   client.timeout_ms = kSyncTimeoutMs;
   client.max_response_bytes = sources::peeringdb::kMaxDocumentBytes;
   refresher->http_ = std::make_unique<net::CurlHttpClient>(std::move(client));
+  refresher->state_.succeeded(util::SystemClock().now_ms());
   refresher->thread_ = std::thread([raw = refresher.get()] {
     std::unique_lock lock(raw->stop_mutex_);
     const auto interval = std::chrono::seconds(raw->config_.peeringdb.sync_interval_seconds);
@@ -66,17 +67,20 @@ void PeeringDbRefresher::run_once() {
   if (!report) {
     spdlog::warn("PeeringDB sync from {} failed, serving the previous snapshot: {}: {}",
                  config_.peeringdb.sync_url, report.error().field, report.error().message);
+    state_.failed();
     return;
   }
   auto loaded = sources::peeringdb::load_snapshot_dir(config_.peeringdb.snapshot_dir);
   if (!loaded) {
     spdlog::warn("PeeringDB snapshot reload failed, serving the previous one: {}",
                  loaded.error().message);
+    state_.failed();
     return;
   }
   spdlog::info("PeeringDB synced from {}: {} networks, {} exchanges", config_.peeringdb.sync_url,
                loaded->first->network_count(), loaded->first->exchange_count());
   holder_.replace(loaded->first);
+  state_.succeeded(clock.now_ms());
 }
 
 }  // namespace peerapi::server

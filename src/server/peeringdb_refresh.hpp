@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "net/http_client.hpp"
 #include "server/api_service.hpp"
+#include "server/source_state.hpp"
 
 namespace peerapi::server {
 
@@ -28,6 +29,10 @@ class PeeringDbRefresher {
   PeeringDbRefresher(const PeeringDbRefresher&) = delete;
   PeeringDbRefresher& operator=(const PeeringDbRefresher&) = delete;
 
+  /// Up while the last run succeeded; the last success is the last run that replaced the
+  /// snapshot (the start, before the first run). Thread-safe.
+  [[nodiscard]] SourceState source_state() const { return state_.get(); }
+
  private:
   PeeringDbRefresher(const config::Config& config, SnapshotHolder& holder);
   void run_once();
@@ -39,6 +44,7 @@ class PeeringDbRefresher {
   std::mutex stop_mutex_;
   std::condition_variable stop_signal_;
   bool stopping_ = false;
+  SourceStateCell state_;
   std::thread thread_;
 };
 

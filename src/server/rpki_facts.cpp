@@ -12,16 +12,29 @@ namespace peerapi::server {
 RpkiFacts::RpkiFacts(config::RpkiSourceSection config) : config_(std::move(config)) {}
 
 Result<std::unique_ptr<RpkiFacts>> RpkiFacts::create(const config::RpkiSourceSection& config,
-                                                     const util::Clock& clock) {
+                                                     const util::Clock& clock,
+                                                     const net::OutboundPolicy& outbound,
+                                                     std::shared_ptr<net::Resolver> resolver) {
   std::unique_ptr<RpkiFacts> facts(new RpkiFacts(config));
+  facts->clock_ = &clock;
   if (!config.rtr.empty()) {
+    constexpr std::string_view kField = "sources.rpki.rtr";
     // The same "host:port" syntax as an IRRd server ([v6]:port for IPv6 literals).
-    auto endpoint = sources::irr::IrrdEndpoint::parse(config.rtr, "sources.rpki.rtr");
+    auto endpoint = sources::irr::IrrdEndpoint::parse(config.rtr, kField);
     if (!endpoint)
       return std::unexpected(endpoint.error());
+    if (!resolver)
+      resolver = std::make_shared<net::SystemResolver>();
+    if (auto allowed =
+            check_source_endpoint(endpoint->host, endpoint->port, kField, outbound, *resolver);
+        !allowed)
+      return std::unexpected(allowed.error());
     sources::rpki::RtrClientOptions options;
     options.host = endpoint->host;
     options.port = endpoint->port;
+    options.outbound = outbound;
+    options.resolver = std::move(resolver);
+    options.field = std::string(kField);
     facts->rtr_ = std::make_unique<sources::rpki::RtrClient>(std::move(options), clock);
     facts->rtr_->start();
     return facts;
@@ -33,8 +46,10 @@ Result<std::unique_ptr<RpkiFacts>> RpkiFacts::create(const config::RpkiSourceSec
     while (!raw->stop_signal_.wait_for(lock, std::chrono::seconds(raw->config_.refresh_seconds),
                                        [raw] { return raw->stopping_; })) {
       lock.unlock();
-      if (auto reloaded = raw->reload_file(); !reloaded)
+      if (auto reloaded = raw->reload_file(); !reloaded) {
+        raw->file_state_.failed();
         spdlog::warn("VRP reload failed, keeping the loaded VRPs: {}", reloaded.error().message);
+      }
       lock.lock();
     }
   });
@@ -62,7 +77,15 @@ Result<void> RpkiFacts::reload_file() {
   spdlog::info("RPKI: {} VRPs ({} IPv4, {} IPv6) from {}", table->size(), table->ipv4_count(),
                table->ipv6_count(), config_.vrps.string());
   file_table_.store(std::move(table));
+  file_state_.succeeded(clock_->now_ms());
   return {};
+}
+
+SourceState RpkiFacts::source_state() const {
+  if (rtr_ == nullptr)
+    return file_state_.get();
+  const auto status = rtr_->status();
+  return SourceState{.up = status.has_data, .last_success_ms = status.last_update_ms};
 }
 
 std::shared_ptr<const sources::rpki::VrpTable> RpkiFacts::table() const {

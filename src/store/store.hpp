@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "model/error.hpp"
 #include "model/session.hpp"
 #include "model/uuid.hpp"
+#include "store/audit.hpp"
 
 namespace peerapi::store {
 
@@ -28,6 +30,34 @@ struct HistoryEntry {
   std::string actor;  // principal subject, "system", or an operator name
   std::string note;
 };
+
+/// The HTTP answer to store with a request (replayed verbatim for the same client request id).
+struct StoredAnswer {
+  int http_status = 200;
+  std::string body;
+};
+
+/// Builds the audit entry of a created request from the answer the AnswerBuilder returned. Runs
+/// inside the transaction, right after the AnswerBuilder (so it may read what that recorded);
+/// must be pure.
+using AuditBuilder = std::function<AuditEntry(const StoredAnswer& answer)>;
+
+/// Runs `build` on `answer` for a backend: the entry, validate_audit_entry's error for a bad
+/// one, or internal when the builder throws.
+inline Result<AuditEntry> build_audit_entry(const AuditBuilder& build, const StoredAnswer& answer) {
+  Result<AuditEntry> entry;
+  try {
+    entry = build(answer);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, "",
+                std::string("building the audit entry failed: ") + e.what());
+  } catch (...) {
+    return fail(ErrorCode::internal, "", "building the audit entry failed");
+  }
+  if (auto valid = validate_audit_entry(*entry); !valid)
+    return std::unexpected(valid.error());
+  return entry;
+}
 
 /// A create request after validation: the accepted candidates, ready to store.
 struct RequestDraft {
@@ -42,24 +72,37 @@ struct RequestDraft {
   /// The note of each candidate's creation history entry (the policy decision and its reasons);
   /// missing entries mean "".
   std::vector<std::string> creation_notes;
-};
-
-/// The HTTP answer to store with a request (replayed verbatim for the same client request id).
-struct StoredAnswer {
-  int http_status = 200;
-  std::string body;
+  /// limits.max_pending_per_requester, 0 for none: the pending sessions one local_asn may have.
+  /// Counted inside the transaction (stored pending sessions plus this draft's earlier pending
+  /// candidates), so concurrent requests cannot pass it together; the candidates beyond it are
+  /// flagged over_pending_cap and not stored.
+  std::int64_t max_pending_per_local_asn = 0;
+  /// Optional. When set and the request is created, its audit entry is appended in the same
+  /// transaction: the request and its entry are durable together or not at all (nothing is
+  /// appended for a replay or a conflict, which write nothing).
+  AuditBuilder audit;
 };
 
 struct CreateOutcome {
   enum class Kind { created, replayed, conflict };
   Kind kind = Kind::created;
   StoredAnswer answer;  // for `created`: what `finish` returned; for `replayed`: the stored one
+  /// The id of the audit entry appended with a `created` request (RequestDraft::audit).
+  std::optional<std::int64_t> audit_id;
 };
 
-/// Builds the answer once the store knows which candidates duplicate a live session (same
-/// local_asn, local_ip, peer_asn, peer_ip, location): `duplicate[i]` refers to candidates[i].
-/// Runs inside the transaction; must be pure.
-using AnswerBuilder = std::function<StoredAnswer(const std::vector<bool>& duplicate)>;
+/// What create_request found inside its transaction, per candidate (index i is candidates[i]);
+/// a candidate flagged either way is not stored.
+struct CandidateChecks {
+  /// A live session has the same local_asn, local_ip, peer_asn, peer_ip and location.
+  std::vector<bool> duplicate;
+  /// A pending candidate beyond RequestDraft::max_pending_per_local_asn (never a duplicate).
+  std::vector<bool> over_pending_cap;
+};
+
+/// Builds the answer once the store has checked the candidates. Runs inside the transaction;
+/// must be pure.
+using AnswerBuilder = std::function<StoredAnswer(const CandidateChecks& checks)>;
 
 struct SessionPage {
   std::vector<model::Session> sessions;    // ascending insertion order
@@ -137,14 +180,14 @@ class Store {
 
   /// Atomically: when `client_request_id` is set and already stored for `subject`, returns the
   /// stored answer (`replayed` when `body_hash` matches, `conflict` otherwise) and writes
-  /// nothing. Otherwise finds which candidates duplicate live sessions, calls `finish`, and
-  /// stores the request with its answer plus every non-duplicate candidate and its creation
-  /// history entry. A live duplicate is also prevented by a unique constraint.
-  /// (Added for implementers:) stored sessions take request_id from `draft.request_id` and
-  /// created_at/updated_at from `draft.now_ms`; the creation history entry has from = absent,
-  /// to = the candidate's status, actor = `draft.subject`. Two candidates of one draft with the
-  /// same live tuple (which validation reports as duplicate_in_request first) fail the whole
-  /// call with duplicate_session and store nothing.
+  /// nothing. Otherwise finds which candidates duplicate live sessions or pass the pending cap
+  /// (CandidateChecks), calls `finish`, and stores the request with its answer plus every
+  /// unflagged candidate and its creation history entry. A live duplicate is also prevented by a
+  /// unique constraint. (Added for implementers:) stored sessions take request_id from
+  /// `draft.request_id` and created_at/updated_at from `draft.now_ms`; the creation history entry
+  /// has from = absent, to = the candidate's status, actor = `draft.subject`. Two candidates of one
+  /// draft with the same live tuple (which validation reports as duplicate_in_request first) fail
+  /// the whole call with duplicate_session and store nothing.
   virtual Result<CreateOutcome> create_request(const RequestDraft& draft,
                                                const AnswerBuilder& finish) = 0;
 
@@ -162,11 +205,13 @@ class Store {
   /// update; exactly one of several concurrent callers wins). Records history. Returns the
   /// updated session, or nullopt when it does not exist or its status was not in `from`.
   /// (Added:) a move to a live status that would duplicate another live session fails with
-  /// duplicate_session and changes nothing.
+  /// duplicate_session and changes nothing. When `audit_if_moved` is given, that entry is
+  /// appended in the same transaction if (and only if) the session moves; an entry that
+  /// validate_audit_entry refuses fails the call before anything is written.
   virtual Result<std::optional<model::Session>> transition(
       const model::Uuid& session_id, std::span<const model::SessionStatus> from,
       model::SessionStatus to, const std::string& actor, const std::string& note,
-      std::int64_t now_ms) = 0;
+      std::int64_t now_ms, const AuditEntry* audit_if_moved = nullptr) = 0;
 
   /// `transition` for each request (from exactly `from`), all with `actor` and `now_ms`, in one
   /// transaction: the reconcile loop moves a thousand sessions with one commit. Result i is
@@ -217,6 +262,10 @@ class Store {
                                                    std::optional<std::int64_t> after,
                                                    int limit) = 0;
 
+  /// How many sessions of `local_asn` have `status` (limits.max_pending_per_requester).
+  virtual Result<std::int64_t> count_sessions_with_status(model::Asn local_asn,
+                                                          model::SessionStatus status) = 0;
+
   /// Cheap liveness probe for /readyz.
   virtual Result<void> ping() = 0;
 
@@ -239,6 +288,23 @@ class Store {
   /// entry, actor "peerapi:initiator"). Idempotent: sessions already stored are left as they
   /// are. duplicate_session when one would duplicate a live session of this store.
   virtual Result<void> save_outgoing(const OutgoingRequest& request) = 0;
+
+  // ---- audit log and counts (store/audit.hpp) ----------------------------------------------
+
+  /// Appends `entry` (its id is ignored) in its own transaction and returns the id assigned:
+  /// ids ascend in commit order, so paging by after_id misses no entry committed later.
+  /// validate_audit_entry's errors for a bad entry.
+  virtual Result<std::int64_t> append_audit(const AuditEntry& entry) = 0;
+  /// Entries matching every given filter of `query`, in ascending id order
+  /// (validate_audit_query's errors for a bad query).
+  virtual Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) = 0;
+  /// Retention ([audit] retention_days): deletes the oldest entries with at_ms < `before_ms`,
+  /// at most `max_rows` of them (1 or more, else out_of_range at "max_rows") in one
+  /// transaction, and returns how many it deleted. Callers repeat it until it returns less than
+  /// `max_rows`, so one call never holds the write lock for long.
+  virtual Result<std::int64_t> purge_audit(std::int64_t before_ms, int max_rows) = 0;
+  /// Every stored session counted per status; statuses without sessions are absent.
+  virtual Result<std::map<model::SessionStatus, std::int64_t>> count_by_status() = 0;
 };
 
 }  // namespace peerapi::store

@@ -7,21 +7,12 @@
 #include <cctype>
 #include <filesystem>
 #include <string>
+#include "config/minimal_config.hpp"
 
 namespace peerapi::config {
 namespace {
 
-constexpr std::string_view kMinimal = R"(
-[server]
-listen = ["127.0.0.1:8080"]
-[network]
-asns = [64500]
-contact_email = "peering@example.net"
-[store]
-sqlite = "var/peerapi.db"
-[peeringdb]
-snapshot_dir = "examples/peeringdb"
-)";
+using testing::kMinimal;
 
 std::string with(std::string_view extra) {
   return std::string(kMinimal) + std::string(extra);

@@ -4,21 +4,12 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "config/minimal_config.hpp"
 
 namespace peerapi::config {
 namespace {
 
-constexpr std::string_view kMinimal = R"(
-[server]
-listen = ["127.0.0.1:8080"]
-[network]
-asns = [64500]
-contact_email = "peering@example.net"
-[store]
-sqlite = "var/peerapi.db"
-[peeringdb]
-snapshot_dir = "examples/peeringdb"
-)";
+using testing::kMinimal;
 
 ConfigResult parse_router(std::string_view section) {
   return parse_config(std::string(kMinimal) + "[router]\n" + std::string(section));

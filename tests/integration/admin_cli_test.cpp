@@ -61,13 +61,14 @@ class AdminCli : public ::testing::Test {
                               .return_url = std::nullopt,
                               .now_ms = 1'795'420'800'000,
                               .candidates = {},
-                              .creation_notes = {}};
+                              .creation_notes = {},
+                              .audit = {}};
     for (std::uint32_t host = 21; host <= 23; ++host) {
       draft.candidates.push_back(pending_session(draft.request_id, new_id(), host));
       draft.creation_notes.push_back("policy review; peering_policy: Selective");
       ids_.push_back(draft.candidates.back().session_id.to_string());
     }
-    auto created = store_->create_request(draft, [](const std::vector<bool>&) {
+    auto created = store_->create_request(draft, [](const store::CandidateChecks&) {
       return store::StoredAnswer{200, "{}"};
     });
     ASSERT_TRUE(created.has_value()) << created.error().message;

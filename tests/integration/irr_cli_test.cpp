@@ -39,7 +39,8 @@ void add_world(IrrdDouble& server) {
 TEST(IrrCli, ExpandsAnAsSetFromIrrd) {
   IrrdDouble server;
   add_world(server);
-  const CliRun run = run_peerapi("irr expand AS-CUSTOMERS --irrd " + server.address());
+  const CliRun run =
+      run_peerapi("irr expand AS-CUSTOMERS --allow-loopback --irrd " + server.address());
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_THAT(run.lines(),
               ElementsAre("192.0.2.0/24", "198.51.100.0/24", "198.51.100.0/26", "198.51.101.0/24"));
@@ -51,11 +52,13 @@ TEST(IrrCli, ExpandsAnAsSetFromIrrd) {
 TEST(IrrCli, AggregatesLikeBgpq4) {
   IrrdDouble server;
   add_world(server);
-  const CliRun run = run_peerapi("irr expand as-customers --aggregate --irrd " + server.address());
+  const CliRun run = run_peerapi("irr expand as-customers --aggregate --allow-loopback --irrd " +
+                                 server.address());
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_THAT(run.lines(),
               ElementsAre("192.0.2.0/24", "198.51.100.0/23{24,24}", "198.51.100.0/26"));
-  const CliRun v6 = run_peerapi("irr expand AS-CUSTOMERS -A --family 6 --irrd " + server.address());
+  const CliRun v6 = run_peerapi("irr expand AS-CUSTOMERS -A --family 6 --allow-loopback --irrd " +
+                                server.address());
   ASSERT_EQ(v6.status, 0) << v6.err;
   EXPECT_THAT(v6.lines(), ElementsAre("2001:db8::/47{48,48}"));
 }
@@ -63,7 +66,7 @@ TEST(IrrCli, AggregatesLikeBgpq4) {
 TEST(IrrCli, AnAsnExpandsToItsOwnRoutes) {
   IrrdDouble server;
   add_world(server);
-  const CliRun run = run_peerapi("irr expand AS65536 --irrd " + server.address());
+  const CliRun run = run_peerapi("irr expand AS65536 --allow-loopback --irrd " + server.address());
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_THAT(run.lines(), ElementsAre("192.0.2.0/24"));
   EXPECT_EQ(server.count("!i"), 0);
@@ -72,8 +75,8 @@ TEST(IrrCli, AnAsnExpandsToItsOwnRoutes) {
 TEST(IrrCli, MaxDepthExpandsHereAndWarnsAboutLoops) {
   IrrdDouble server;
   add_world(server);
-  const CliRun run =
-      run_peerapi("irr expand AS-CUSTOMERS --max-depth 5 --irrd " + server.address());
+  const CliRun run = run_peerapi("irr expand AS-CUSTOMERS --max-depth 5 --allow-loopback --irrd " +
+                                 server.address());
   ASSERT_EQ(run.status, 0) << run.err;
   EXPECT_THAT(run.lines(),
               ElementsAre("192.0.2.0/24", "198.51.100.0/24", "198.51.100.0/26", "198.51.101.0/24"));
@@ -86,15 +89,16 @@ TEST(IrrCli, MaxDepthExpandsHereAndWarnsAboutLoops) {
 TEST(IrrCli, SourcesRestrictTheServer) {
   IrrdDouble server;
   add_world(server);
-  const CliRun ripe =
-      run_peerapi("irr expand AS-RIPE-ONLY --sources ripe --irrd " + server.address());
+  const CliRun ripe = run_peerapi(
+      "irr expand AS-RIPE-ONLY --sources ripe --allow-loopback --irrd " + server.address());
   ASSERT_EQ(ripe.status, 0) << ripe.err;
   EXPECT_THAT(ripe.lines(), ElementsAre("203.0.113.0/24"));
-  const CliRun radb =
-      run_peerapi("irr expand AS-RIPE-ONLY --sources RADB --irrd " + server.address());
+  const CliRun radb = run_peerapi(
+      "irr expand AS-RIPE-ONLY --sources RADB --allow-loopback --irrd " + server.address());
   EXPECT_EQ(radb.status, 1);
   EXPECT_THAT(radb.err, StartsWith("peerapi irr expand: as_set: AS-RIPE-ONLY: no such as-set"));
-  const CliRun qualified = run_peerapi("irr expand RIPE::AS-RIPE-ONLY --irrd " + server.address());
+  const CliRun qualified =
+      run_peerapi("irr expand RIPE::AS-RIPE-ONLY --allow-loopback --irrd " + server.address());
   ASSERT_EQ(qualified.status, 0) << qualified.err;
   EXPECT_THAT(qualified.lines(), ElementsAre("203.0.113.0/24"));
 }
@@ -102,7 +106,8 @@ TEST(IrrCli, SourcesRestrictTheServer) {
 TEST(IrrCli, UnknownSetIsExitOne) {
   IrrdDouble server;
   add_world(server);
-  const CliRun run = run_peerapi("irr expand AS-NOWHERE --irrd " + server.address());
+  const CliRun run =
+      run_peerapi("irr expand AS-NOWHERE --allow-loopback --irrd " + server.address());
   EXPECT_EQ(run.status, 1);
   EXPECT_THAT(run.lines(), IsEmpty());
   EXPECT_EQ(run.err, "peerapi irr expand: as_set: AS-NOWHERE: no such as-set at irrd " +
@@ -115,7 +120,7 @@ TEST(IrrCli, UnreachableServerIsExitOne) {
     IrrdDouble gone;
     address = gone.address();
   }
-  const CliRun run = run_peerapi("irr expand AS-CUSTOMERS --irrd " + address);
+  const CliRun run = run_peerapi("irr expand AS-CUSTOMERS --allow-loopback --irrd " + address);
   EXPECT_EQ(run.status, 1);
   EXPECT_THAT(run.err,
               StartsWith("peerapi irr expand: irrd: irrd " + address + ": cannot connect"));
@@ -129,17 +134,23 @@ TEST(IrrCli, BadInputIsExitTwoWithoutAsking) {
     std::string err_prefix;
   };
   const Case cases[] = {
-      {"irr expand CUSTOMERS --irrd " + server.address(), "peerapi irr expand: as_set: "},
-      {"irr expand AS-FOO- --irrd " + server.address(), "peerapi irr expand: as_set: "},
-      {"irr expand AS23456 --irrd " + server.address(), "peerapi irr expand: as_set: "},
-      {"irr expand AS-ANY --irrd " + server.address(), "peerapi irr expand: as_set: AS-ANY"},
+      {"irr expand CUSTOMERS --allow-loopback --irrd " + server.address(),
+       "peerapi irr expand: as_set: "},
+      {"irr expand AS-FOO- --allow-loopback --irrd " + server.address(),
+       "peerapi irr expand: as_set: "},
+      {"irr expand AS23456 --allow-loopback --irrd " + server.address(),
+       "peerapi irr expand: as_set: "},
+      {"irr expand AS-ANY --allow-loopback --irrd " + server.address(),
+       "peerapi irr expand: as_set: AS-ANY"},
       {"irr expand AS-FOO --irrd 127.0.0.1:99999", "peerapi irr expand: irrd: "},
-      {"irr expand AS-FOO --sources RI.PE --irrd " + server.address(),
+      {"irr expand AS-FOO --sources RI.PE --allow-loopback --irrd " + server.address(),
        "peerapi irr expand: sources: "},
       {"irr expand AS-FOO", "peerapi irr expand: source: give either --dump"},
-      {"irr expand AS-FOO --family 5 --irrd " + server.address(), "--family: 5 not in {4,6}"},
-      {"irr expand AS-FOO --dump x.db --irrd " + server.address(), "--dump excludes --irrd"},
-      {"irr expand --irrd " + server.address(), "target is required"},
+      {"irr expand AS-FOO --family 5 --allow-loopback --irrd " + server.address(),
+       "--family: 5 not in {4,6}"},
+      {"irr expand AS-FOO --dump x.db --allow-loopback --irrd " + server.address(),
+       "--dump excludes --irrd"},
+      {"irr expand --allow-loopback --irrd " + server.address(), "target is required"},
   };
   for (const auto& c : cases) {
     const CliRun run = run_peerapi(c.args);

@@ -81,7 +81,8 @@ class PostgresCli : public ::testing::Test {
                               .return_url = "https://as64501.example/callback",
                               .now_ms = kNow,
                               .candidates = {},
-                              .creation_notes = {"policy accept", "policy review"}};
+                              .creation_notes = {"policy accept", "policy review"},
+                              .audit = {}};
     first.candidates = {session(first.request_id, 11, SessionStatus::approved),
                         session(first.request_id, 12, SessionStatus::pending),
                         session(first.request_id, 13, SessionStatus::approved)};
@@ -155,7 +156,8 @@ class PostgresCli : public ::testing::Test {
                                       .return_url = std::nullopt,
                                       .now_ms = 0,
                                       .candidates = {},
-                                      .creation_notes = {}};
+                                      .creation_notes = {},
+                                      .audit = {}};
   std::string pagination_key_;
 };
 

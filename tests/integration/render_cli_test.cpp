@@ -77,7 +77,8 @@ class RenderCli : public ::testing::Test {
                               .return_url = std::nullopt,
                               .now_ms = kNow,
                               .candidates = {},
-                              .creation_notes = {}};
+                              .creation_notes = {},
+                              .audit = {}};
     const auto add = [&](const char* theirs, const char* ours, model::SessionStatus status) {
       draft.candidates.push_back(stored(draft.request_id, new_id(), theirs, ours, status));
       draft.creation_notes.push_back("test");
@@ -86,7 +87,7 @@ class RenderCli : public ::testing::Test {
     approved_v4_ = add("192.0.2.11", "192.0.2.10", model::SessionStatus::approved);
     approved_v6_ = add("2001:db8:ffff::11", "2001:db8:ffff::10", model::SessionStatus::approved);
     pending_ = add("192.0.2.12", "192.0.2.10", model::SessionStatus::pending);
-    auto created = store_->create_request(draft, [](const std::vector<bool>&) {
+    auto created = store_->create_request(draft, [](const store::CandidateChecks&) {
       return store::StoredAnswer{200, "{}"};
     });
     ASSERT_TRUE(created.has_value()) << created.error().message;

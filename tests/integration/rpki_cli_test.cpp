@@ -178,10 +178,10 @@ TEST(RpkiCli, ValidatesAgainstAnRtrCache) {
                       // End of Data, session 7, serial 1, refresh 3600, retry 600, expire 7200
                       0x01, 0x07, 0x00, 0x07, 0x00, 0x00, 0x00, 0x18, 0x00, 0x00, 0x00, 0x01, 0x00,
                       0x00, 0x0e, 0x10, 0x00, 0x00, 0x02, 0x58, 0x00, 0x00, 0x1c, 0x20});
-  const auto run =
-      run_peerapi("rpki validate --rtr 127.0.0.1:" + std::to_string(cache.port()) + " -",
-                  "192.0.2.0/24 AS64501\n192.0.2.0/25 AS64501\n"
-                  "2001:db8::/48 AS64501\n198.51.100.0/24 AS64501\n");
+  const auto run = run_peerapi(
+      "rpki validate --allow-loopback --rtr 127.0.0.1:" + std::to_string(cache.port()) + " -",
+      "192.0.2.0/24 AS64501\n192.0.2.0/25 AS64501\n"
+      "2001:db8::/48 AS64501\n198.51.100.0/24 AS64501\n");
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(run.out, "valid\ninvalid\ninvalid\nnot-found\n");
 }
@@ -197,7 +197,8 @@ TEST(RpkiCli, AnUnreachableCacheIsARuntimeFailure) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
   ::close(fd);
   const std::string endpoint = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
-  const auto run = run_peerapi("rpki validate --rtr " + endpoint + " 192.0.2.0/24 AS64501");
+  const auto run =
+      run_peerapi("rpki validate --allow-loopback --rtr " + endpoint + " 192.0.2.0/24 AS64501");
   EXPECT_EQ(run.status, 1);
   EXPECT_EQ(run.out, "");
   EXPECT_NE(run.err.find("peerapi rpki validate: --rtr: " + endpoint + ": connect"),

@@ -13,6 +13,7 @@
 #include <regex>
 #include <thread>
 
+#include "integration/http_result.hpp"
 #include "support/test_support.hpp"
 
 namespace peerapi::testing {
@@ -45,22 +46,15 @@ HttpResult http_call(int port, const std::string& method, const std::string& tar
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 << 20);
     http::read(stream, buffer, parser);
-    auto response = parser.release();
-    result.status = static_cast<int>(response.result_int());
-    result.body = response.body();
-    for (const auto& field : response) {
-      std::string name(field.name_string());
-      for (char& c : name)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      result.headers[name] = std::string(field.value());
-    }
+    result = to_http_result(parser.release());
   } catch (const std::exception&) {
     result.status = 0;
   }
   return result;
 }
 
-std::string process_config(const std::filesystem::path& dir, const std::string& extra_server) {
+std::string process_config(const std::filesystem::path& dir, const std::string& extra_server,
+                           const std::string& extra_tables) {
   return "[server]\nlisten = [\"127.0.0.1:0\"]\nthreads = 2\n" + extra_server +
          "\n[network]\nasns = [64500]\ncontact_email = \"peering@example.net\"\n"
          "[store]\nsqlite = \"" +
@@ -72,7 +66,8 @@ std::string process_config(const std::filesystem::path& dir, const std::string& 
          "[[auth.static_tokens]]\ntoken = \"dev-token-64501\"\nasns = [64501]\n"
          "subject = \"noc@as64501.example\"\n"
          "[[auth.static_tokens]]\ntoken = \"dev-token-64502\"\nasns = [64502]\n"
-         "subject = \"noc@as64502.example\"\n";
+         "subject = \"noc@as64502.example\"\n" +
+         extra_tables;
 }
 
 ServerProcess::ServerProcess(const std::filesystem::path& dir, const std::string& config_text) {
@@ -125,12 +120,15 @@ std::string ServerProcess::log() {
 
 bool ServerProcess::wait_ready(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  static const std::regex kListening(R"(listening on (https?)://127\.0\.0\.1:(\d+))");
+  bool tls = false;
   while (port_ == 0 && std::chrono::steady_clock::now() < deadline) {
     drain_log(std::chrono::milliseconds(50));
     std::smatch match;
-    if (std::regex_search(log_, match, kListening))
-      port_ = std::stoi(match[1]);
+    if (std::regex_search(log_, match, kListening)) {
+      tls = match[1] == "https";
+      port_ = std::stoi(match[2]);
+    }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
@@ -138,8 +136,16 @@ bool ServerProcess::wait_ready(std::chrono::milliseconds timeout) {
     }
   }
   while (port_ != 0 && std::chrono::steady_clock::now() < deadline) {
-    if (http_call(port_, "GET", "/readyz", "", "").status == 200)
+    if (tls) {
+      asio::io_context io;
+      asio::ip::tcp::socket socket(io);
+      boost::system::error_code ec;
+      socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)}, ec);
+      if (!ec)
+        return true;
+    } else if (http_call(port_, "GET", "/readyz", "", "").status == 200) {
       return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
@@ -152,6 +158,21 @@ void ServerProcess::kill_hard() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+int ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0)
+    return -1;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
 }
 
 int ServerProcess::stop() {

@@ -33,7 +33,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   /// Port from the "listening on http://127.0.0.1:PORT" log line; waits for /readyz = 200.
-  /// Returns false (with the log in `log()`) when that does not happen within `timeout`.
+  /// With "https://" (TLS; this file speaks plain HTTP only), for the port to accept a TCP
+  /// connection instead. Returns false (with the log in `log()`) when that does not happen
+  /// within `timeout`.
   bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
@@ -42,6 +44,9 @@ class ServerProcess {
 
   void kill_hard();  // SIGKILL and reap
   int stop();        // SIGTERM, wait (bounded), return exit status
+  /// Waits (bounded) for the process to exit on its own, e.g. after a signal the test sent;
+  /// returns the exit status, or -1 if it is still running at the timeout.
+  int wait_exit(std::chrono::milliseconds timeout);
 
  private:
   void drain_log(std::chrono::milliseconds wait);
@@ -52,6 +57,8 @@ class ServerProcess {
 };
 
 /// A config for the example PeeringDB data with the two dev tokens, the store in `dir`.
-std::string process_config(const std::filesystem::path& dir, const std::string& extra_server = "");
+/// `extra_server` goes into [server]; `extra_tables` (whole tables, "[limits]\n...") at the end.
+std::string process_config(const std::filesystem::path& dir, const std::string& extra_server = "",
+                           const std::string& extra_tables = "");
 
 }  // namespace peerapi::testing

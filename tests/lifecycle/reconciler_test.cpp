@@ -102,7 +102,8 @@ class ReconcilerTest : public ::testing::Test {
                               .return_url = std::nullopt,
                               .now_ms = clock_.now_ms(),
                               .candidates = {},
-                              .creation_notes = {}};
+                              .creation_notes = {},
+                              .audit = {}};
     std::vector<model::Uuid> ids;
     for (int i = 0; i < count; ++i) {
       const auto id = model::Uuid::v4_from_bytes(random_.bytes16());
@@ -120,7 +121,7 @@ class ReconcilerTest : public ::testing::Test {
                                     .location = model::LocationId::ix(1)},
           .status = status});
     }
-    auto created = store_->create_request(draft, [](const std::vector<bool>&) {
+    auto created = store_->create_request(draft, [](const store::CandidateChecks&) {
       return store::StoredAnswer{200, "{}"};
     });
     EXPECT_TRUE(created.has_value());

@@ -52,12 +52,14 @@ class ApiFixture {
         authenticator_(
             std::move(*server::build_authenticator(config_, *store_, *client_, replay_, clock_))),
         rpki_(config_.sources.rpki.configured()
-                  ? std::move(*server::RpkiFacts::create(config_.sources.rpki, clock_))
+                  ? std::move(*server::RpkiFacts::create(config_.sources.rpki, clock_,
+                                                         server::outbound_policy(config_.outbound)))
                   : nullptr),
         routing_(
             config_.sources.irr.configured()
                 ? std::move(*server::IrrRoutingFacts::create(
-                      config_.sources.irr, rpki_ ? rpki_->validator() : server::RouteValidator{}))
+                      config_.sources.irr, rpki_ ? rpki_->validator() : server::RouteValidator{},
+                      server::outbound_policy(config_.outbound)))
                 : nullptr),
         api_(server::ApiDependencies{.config = config_,
                                      .store = *store_,
@@ -90,6 +92,7 @@ class ApiFixture {
 
   store::Store& store() { return *store_; }
   util::ManualClock& clock() { return clock_; }
+  server::ApiService& api() { return api_; }
 
  private:
   TempDir dir_;

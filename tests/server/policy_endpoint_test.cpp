@@ -134,8 +134,9 @@ TEST(PolicyEndpointIrr, RequesterWhoseAsSetExpandsIsAcceptedOtherIsRejected) {
 }
 
 TEST(PolicyEndpointIrr, UnreachableIrrdHoldsForReview) {
-  // Port 1 on loopback: nothing listens, the connection is refused at once.
-  ApiFixture api("auto", irr_config("irrd = \"127.0.0.1:1\"\n"));
+  // Port 1 on loopback: nothing listens, the connection is refused at once. The outbound guard
+  // lets loopback through only when [outbound] allows it.
+  ApiFixture api("auto", irr_config("irrd = \"127.0.0.1:1\"\n[outbound]\nallow_loopback = true\n"));
   const auto response = api.call("POST", "/sessions", request_of(session_v4()));
   ASSERT_EQ(response.status, 200) << response.body;
   const json::value body = ApiFixture::parse(response);

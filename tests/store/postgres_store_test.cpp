@@ -105,7 +105,8 @@ class PostgresStoreTest : public ::testing::Test {
                    .return_url = std::nullopt,
                    .now_ms = kNow,
                    .candidates = {},
-                   .creation_notes = {}};
+                   .creation_notes = {},
+                   .audit = {}};
     for (int i = 0; i < count; ++i) {
       d.candidates.push_back(model::Session{
           .session_id = new_uuid(),

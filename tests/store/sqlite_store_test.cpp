@@ -89,7 +89,8 @@ class SqliteStoreTest : public ::testing::Test {
                    .return_url = std::nullopt,
                    .now_ms = 1,
                    .candidates = {},
-                   .creation_notes = {}};
+                   .creation_notes = {},
+                   .audit = {}};
     d.candidates.push_back(model::Session{
         .session_id = new_uuid(),
         .request_id = d.request_id,
@@ -250,7 +251,7 @@ TEST_F(SqliteStoreTest, ThrowingAnswerBuilderStoresNothing) {
   ASSERT_TRUE(store.has_value());
   RequestDraft d = one_session_draft();
   auto outcome = (*store)->create_request(
-      d, [](const std::vector<bool>&) -> StoredAnswer { throw std::runtime_error("boom"); });
+      d, [](const CandidateChecks&) -> StoredAnswer { throw std::runtime_error("boom"); });
   ASSERT_FALSE(outcome.has_value());
   EXPECT_EQ(outcome.error().code, ErrorCode::internal);
   EXPECT_EQ(*(*store)->count_sessions(), 0);

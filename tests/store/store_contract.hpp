@@ -69,7 +69,8 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
                    .return_url = std::nullopt,
                    .now_ms = now_ms,
                    .candidates = {},
-                   .creation_notes = {}};
+                   .creation_notes = {},
+                   .audit = {}};
     for (int i = 0; i < count; ++i) {
       d.candidates.push_back(
           candidate(d.request_id, local_asn, first_host + static_cast<std::uint32_t>(i)));
@@ -81,17 +82,18 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackend> {
   util::SecureRandom random_;
 };
 
-/// An AnswerBuilder whose body spells out the duplicate flags it was given ("dup=010"); 200
-/// when at least one candidate is new, 422 otherwise. `seen`, when set, receives the flags.
+/// An AnswerBuilder whose body spells out the flags it was given ("dup=01c": new, duplicate,
+/// over the pending cap); 200 when at least one candidate is stored, 422 otherwise. `seen`, when
+/// set, receives the flags.
 inline AnswerBuilder describe_duplicates(std::vector<bool>* seen = nullptr) {
-  return [seen](const std::vector<bool>& duplicate) {
+  return [seen](const CandidateChecks& checks) {
     if (seen != nullptr)
-      *seen = duplicate;
+      *seen = checks.duplicate;
     std::string body = "dup=";
     bool any_new = false;
-    for (bool d : duplicate) {
-      body += d ? '1' : '0';
-      any_new = any_new || !d;
+    for (std::size_t i = 0; i < checks.duplicate.size(); ++i) {
+      body += checks.duplicate[i] ? '1' : (checks.over_pending_cap[i] ? 'c' : '0');
+      any_new = any_new || (!checks.duplicate[i] && !checks.over_pending_cap[i]);
     }
     return StoredAnswer{any_new ? 200 : 422, body};
   };

@@ -142,6 +142,100 @@ TEST_P(StoreContractTest, LiveCountsReviewQueueAndCreationNotes) {
   EXPECT_EQ(plain->front().note, "") << "no note given";
 }
 
+TEST_P(StoreContractTest, SessionsAreCountedPerRequesterAndStatus) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  RequestDraft d = draft(64501, 10, 3);
+  d.candidates[0].status = SessionStatus::pending;
+  d.candidates[1].status = SessionStatus::pending;
+  ASSERT_TRUE(store->create_request(d, describe_duplicates()).has_value());
+  RequestDraft other = draft(64502, 50, 1);
+  other.candidates[0].status = SessionStatus::pending;
+  ASSERT_TRUE(store->create_request(other, describe_duplicates()).has_value());
+  const auto as64501 = *model::Asn::from_number(64501);
+  EXPECT_EQ(store->count_sessions_with_status(as64501, SessionStatus::pending), 2);
+  EXPECT_EQ(store->count_sessions_with_status(as64501, SessionStatus::approved), 1);
+  EXPECT_EQ(
+      store->count_sessions_with_status(*model::Asn::from_number(64502), SessionStatus::pending),
+      1);
+  EXPECT_EQ(
+      store->count_sessions_with_status(*model::Asn::from_number(64510), SessionStatus::pending),
+      0);
+  const SessionStatus from[] = {SessionStatus::pending};
+  ASSERT_TRUE(
+      store->transition(d.candidates[0].session_id, from, SessionStatus::approved, "t", "", 1)
+          .has_value());
+  EXPECT_EQ(store->count_sessions_with_status(as64501, SessionStatus::pending), 1);
+}
+
+// RequestDraft::max_pending_per_local_asn: stored pending sessions plus this draft's earlier
+// pending candidates; approved candidates, duplicates and other ASNs do not count.
+TEST_P(StoreContractTest, PendingCapFlagsTheCandidatesBeyondIt) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  RequestDraft first = draft(64501, 10, 2);
+  for (auto& candidate : first.candidates)
+    candidate.status = SessionStatus::pending;
+  ASSERT_TRUE(store->create_request(first, describe_duplicates()).has_value());
+
+  RequestDraft d = draft(64501, 20, 4);
+  d.candidates.push_back(first.candidates[0]);  // a duplicate: flagged as such, not counted
+  d.candidates.back().session_id = new_uuid();
+  d.candidates.push_back(candidate(d.request_id, 64502, 30));  // another ASN
+  for (auto& candidate : d.candidates)
+    candidate.status = SessionStatus::pending;
+  d.candidates[1].status = SessionStatus::approved;  // approved: never capped
+  d.max_pending_per_local_asn = 4;                   // two stored: room for two more
+  auto created = store->create_request(d, describe_duplicates());
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  EXPECT_EQ(created->answer.body, "dup=000c10");
+  const auto as64501 = *model::Asn::from_number(64501);
+  EXPECT_EQ(store->count_sessions_with_status(as64501, SessionStatus::pending), 4);
+  auto over = store->get_session(d.candidates[3].session_id);
+  ASSERT_TRUE(over.has_value());
+  EXPECT_FALSE(over->has_value()) << "the candidate over the cap is not stored";
+  EXPECT_EQ(
+      store->count_sessions_with_status(*model::Asn::from_number(64502), SessionStatus::pending),
+      1);
+}
+
+// The cap is counted inside the write transaction: requests racing from many threads never
+// leave more pending sessions than the cap.
+TEST_P(StoreContractTest, PendingCapHoldsUnderConcurrentRequests) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 5;
+  constexpr std::int64_t kCap = 7;
+  std::vector<std::vector<RequestDraft>> drafts(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      RequestDraft d = draft(64501, static_cast<std::uint32_t>(100 + t * kPerThread + i), 1);
+      d.candidates[0].status = SessionStatus::pending;
+      d.max_pending_per_local_asn = kCap;
+      drafts[static_cast<std::size_t>(t)].push_back(std::move(d));
+    }
+  }
+  std::atomic<int> failures{0};
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (const RequestDraft& d : drafts[static_cast<std::size_t>(t)]) {
+        if (!store->create_request(d, describe_duplicates()).has_value())
+          failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(
+      store->count_sessions_with_status(*model::Asn::from_number(64501), SessionStatus::pending),
+      kCap);
+}
+
 TEST_P(StoreContractTest, ListPagesInInsertionOrderPerAsnAndRequest) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
@@ -254,7 +348,7 @@ TEST_P(StoreContractTest, ClientRequestIdReplaysOrConflictsPerSubject) {
   again.client_request_id = first.client_request_id;
   again.body_hash = "aaaa";
   bool builder_called = false;
-  auto replayed = store->create_request(again, [&](const std::vector<bool>&) {
+  auto replayed = store->create_request(again, [&](const CandidateChecks&) {
     builder_called = true;
     return StoredAnswer{500, "must not be stored"};
   });
@@ -721,7 +815,8 @@ RequestDraft crash_draft(std::uint32_t index, util::RandomSource& random) {
                  .return_url = std::nullopt,
                  .now_ms = kNow + index,
                  .candidates = {},
-                 .creation_notes = {}};
+                 .creation_notes = {},
+                 .audit = {}};
   for (int j = 0; j < kCrashSessionsPerRequest; ++j) {
     d.candidates.push_back(model::Session{
         .session_id = model::Uuid::v4_from_bytes(random.bytes16()),
@@ -743,7 +838,7 @@ RequestDraft crash_draft(std::uint32_t index, util::RandomSource& random) {
 }
 
 AnswerBuilder answer_with_request_id(const model::Uuid& request_id) {
-  return [id = request_id.to_string()](const std::vector<bool>&) { return StoredAnswer{200, id}; };
+  return [id = request_id.to_string()](const CandidateChecks&) { return StoredAnswer{200, id}; };
 }
 
 // Child process: creates requests until killed (or its bounds run out), writing each index to

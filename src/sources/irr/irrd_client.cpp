@@ -304,25 +304,34 @@ Result<void> IrrdClient::open() {
                   "bad IRR source name \"" + printable(source) + "\"");
     }
   }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(options_.server.port);
-  if (const int rc = ::getaddrinfo(options_.server.host.c_str(), port.c_str(), &hints, &found);
-      rc != 0) {
-    return std::unexpected(unavailable(std::string("cannot resolve host: ") + gai_strerror(rc)));
+  // The guard decides first; a refused server sees no connection attempt.
+  net::SystemResolver system_resolver;
+  net::Resolver& resolver = options_.resolver != nullptr
+                                ? *options_.resolver
+                                : static_cast<net::Resolver&>(system_resolver);
+  auto checked = net::check_endpoint(options_.server.host, options_.server.port, options_.field,
+                                     options_.outbound, resolver);
+  if (!checked) {
+    if (checked.error().code != ErrorCode::unavailable)
+      return std::unexpected(checked.error());
+    std::string why = checked.error().message;
+    const std::string prefix = options_.server.to_string() + ": ";
+    if (why.starts_with(prefix))
+      why.erase(0, prefix.size());
+    return std::unexpected(unavailable(why));  // "cannot resolve host ...": retried next time
   }
   std::string last_error = "no address";
-  for (const addrinfo* ai = found; ai != nullptr && fd_ < 0; ai = ai->ai_next) {
-    const int fd =
-        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+  for (const model::IpAddress& address : checked->addresses) {
+    if (fd_ >= 0)
+      break;
+    sockaddr_storage target{};
+    const socklen_t target_size = net::to_sockaddr(address, options_.server.port, target);
+    const int fd = ::socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       last_error = std::strerror(errno);
       continue;
     }
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&target), target_size);
     if (rc != 0 && errno == EINPROGRESS) {
       pollfd waiter{fd, POLLOUT, 0};
       rc = ::poll(&waiter, 1, static_cast<int>(options_.connect_timeout.count()));
@@ -350,7 +359,6 @@ Result<void> IrrdClient::open() {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     fd_ = fd;
   }
-  ::freeaddrinfo(found);
   if (fd_ < 0)
     return std::unexpected(unavailable("cannot connect: " + last_error));
   ++connections_opened_;

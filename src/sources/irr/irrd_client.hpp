@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -22,6 +23,7 @@
 #include "model/asn.hpp"
 #include "model/error.hpp"
 #include "model/ip.hpp"
+#include "net/outbound_guard.hpp"
 #include "sources/irr/irr_source.hpp"
 
 namespace peerapi::sources::irr {
@@ -85,10 +87,20 @@ struct IrrdClientOptions {
   std::string client_name = "peerapi";
   /// Queries sent before their replies are read, in prefixes_for().
   std::size_t pipeline_depth = 256;
+  /// The outbound guard (net/outbound_guard.hpp): before every connection the server's name is
+  /// resolved once and checked (net::check_endpoint), and only the checked addresses are tried,
+  /// in order. The default refuses every server that is not globally reachable.
+  net::OutboundPolicy outbound;
+  /// Resolves the server's name; nullptr: net::SystemResolver.
+  std::shared_ptr<net::Resolver> resolver;
+  /// The configuration key a refusal names ("sources.irr.irrd", "--irrd").
+  std::string field = "irrd";
 };
 
 /// Not copyable; safe to share between threads (one query at a time). Every failure to reach
-/// or understand the server is `unavailable` (field "irrd") with a message naming the server.
+/// or understand the server is `unavailable` (field "irrd") with a message naming the server;
+/// a server the outbound guard refuses is `io_error` at `options.field` ("<host>:<port>:
+/// refused: <reason>"), returned before any connection is attempted.
 /// A connection that breaks while a query is in flight is reopened and the query sent again,
 /// once. A timeout, an oversized or malformed reply closes the connection without retry.
 class IrrdClient final : public IrrSource {

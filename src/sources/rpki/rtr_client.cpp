@@ -68,7 +68,8 @@ struct Step {
 /// The protocol state for one cache, across connections; no I/O (RFC 8210 section 8).
 class Engine {
  public:
-  explicit Engine(std::uint8_t max_version) : reset_version_(max_version) {
+  Engine(std::uint8_t max_version, std::size_t max_vrps)
+      : reset_version_(max_version), max_vrps_(max_vrps) {
     status_.version = max_version;
   }
 
@@ -352,6 +353,11 @@ class Engine {
              "Prefix PDU outside a Cache Response");
       return;
     }
+    if (prefix.announce && (full_sync_ ? fresh_ : vrps_).size() >= max_vrps_) {
+      report(step, rtr::ErrorReportCode::internal_error, bytes,
+             "more than " + std::to_string(max_vrps_) + " VRPs (the client's limit)");
+      return;
+    }
     if (full_sync_) {
       if (prefix.announce) {
         if (!fresh_.insert(prefix.vrp).second)
@@ -438,6 +444,7 @@ class Engine {
   RecordSet fresh_;  // a full transfer in progress
   std::vector<std::pair<bool, VrpRecord>> undo_;  // (inserted?, record) since the last EoD
   RtrStatus status_;
+  std::size_t max_vrps_;
 };
 
 class Fd {
@@ -504,49 +511,63 @@ struct Waiter {
   }
 };
 
-/// A TCP connection to host:port within `timeout_ms`, or the reason it failed.
-std::expected<Fd, std::string> connect_to(const std::string& host, std::uint16_t port,
-                                          std::int64_t timeout_ms, const Waiter& waiter) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
-  if (rc != 0)
-    return std::unexpected("cannot resolve " + host + ": " + ::gai_strerror(rc));
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
+/// Why connect_to failed: the outbound guard refused the cache (`refusal` holds its error,
+/// nothing was connected), or the cache could not be resolved or reached (`why`).
+struct ConnectFailure {
+  std::optional<Error> refusal;
+  std::string why;
+};
+
+/// A TCP connection to the cache within `timeout_ms`: the host is resolved and checked by the
+/// outbound guard first, and only the checked addresses are tried, in order.
+std::expected<Fd, ConnectFailure> connect_to(const RtrClientOptions& options,
+                                             std::int64_t timeout_ms, const Waiter& waiter) {
+  net::SystemResolver system_resolver;
+  net::Resolver& resolver = options.resolver != nullptr
+                                ? *options.resolver
+                                : static_cast<net::Resolver&>(system_resolver);
+  auto checked =
+      net::check_endpoint(options.host, options.port, options.field, options.outbound, resolver);
+  if (!checked) {
+    if (checked.error().code == ErrorCode::unavailable)
+      return std::unexpected(ConnectFailure{std::nullopt, checked.error().message});
+    return std::unexpected(ConnectFailure{checked.error(), checked.error().message});
+  }
+  const std::string& shown = checked->display;
   const std::int64_t deadline = waiter.clock.now_ms() + timeout_ms;
-  std::string last = "no address for " + host;
-  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-    Fd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+  std::string last = "no address for " + shown;
+  for (const model::IpAddress& address : checked->addresses) {
+    sockaddr_storage target{};
+    const socklen_t target_size = net::to_sockaddr(address, options.port, target);
+    Fd fd(::socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) {
       last = std::string("socket: ") + std::strerror(errno);
       continue;
     }
-    if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
-      last = "connect to " + host + " port " + service + ": " + std::strerror(errno);
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&target), target_size) != 0 &&
+        errno != EINPROGRESS) {
+      last = "connect to " + shown + ": " + std::strerror(errno);
       continue;
     }
     const short events = waiter.wait(fd.get(), POLLOUT, deadline);
     if (waiter.stopped())
-      return std::unexpected("stopped");
+      return std::unexpected(ConnectFailure{std::nullopt, "stopped"});
     if (events == 0) {
-      last = "connect to " + host + " port " + service + ": timed out";
+      last = "connect to " + shown + ": timed out";
       continue;
     }
     int error = 0;
     socklen_t size = sizeof error;
     ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
     if (error != 0) {
-      last = "connect to " + host + " port " + service + ": " + std::strerror(error);
+      last = "connect to " + shown + ": " + std::strerror(error);
       continue;
     }
     const int on = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
     return fd;
   }
-  return std::unexpected(last);
+  return std::unexpected(ConnectFailure{std::nullopt, last});
 }
 
 /// Writes all of `bytes`; false on error, timeout or stop.
@@ -678,14 +699,13 @@ struct RtrClient::State {
   }
 
   void run() {
-    Engine engine(options.max_version);
+    Engine engine(options.max_version, options.max_vrps);
     const Waiter waiter{clock, wake.get(), &stopping};
     std::int64_t backoff = options.min_backoff.count();
     while (!stopping) {
       if (auto dropped = engine.check_expiry(clock.now_ms()))
         publish(engine.status(), dropped, false);
-      auto connection =
-          connect_to(options.host, options.port, options.connect_timeout.count(), waiter);
+      auto connection = connect_to(options, options.connect_timeout.count(), waiter);
       if (stopping)
         break;
       Step::Then then = Step::Then::close_backoff;
@@ -712,7 +732,7 @@ struct RtrClient::State {
         if (engine.synced_on_this_connection())
           backoff = options.min_backoff.count();
       } else {
-        note_failure(connection.error());
+        note_failure(connection.error().why);
       }
       publish(engine.status(), nullptr, false);
       if (then == Step::Then::close_retry_now)
@@ -783,23 +803,26 @@ std::uint64_t RtrClient::wait_for_generation(std::uint64_t generation,
   return state_->status.generation;
 }
 
-Result<std::shared_ptr<const VrpTable>> fetch_once(const std::string& host, std::uint16_t port,
+Result<std::shared_ptr<const VrpTable>> fetch_once(const RtrClientOptions& options,
                                                    std::chrono::milliseconds timeout,
                                                    const util::Clock* clock) {
   util::SystemClock system_clock;
   const util::Clock& use = clock != nullptr ? *clock : system_clock;
   const Waiter waiter{use, -1, nullptr};
   const std::int64_t deadline = use.now_ms() + timeout.count();
-  Engine engine(rtr::kVersion1);
+  Engine engine(rtr::kVersion1, options.max_vrps);
   std::string last_error;
   bool data_error = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
     const std::int64_t left = deadline - use.now_ms();
     if (left <= 0)
       break;
-    auto connection = connect_to(host, port, left, waiter);
-    if (!connection)
-      return fail(ErrorCode::unavailable, "rtr", connection.error());
+    auto connection = connect_to(options, left, waiter);
+    if (!connection) {
+      if (connection.error().refusal)
+        return std::unexpected(*connection.error().refusal);
+      return fail(ErrorCode::unavailable, "rtr", connection.error().why);
+    }
     std::shared_ptr<const VrpTable> table;
     const Step last = run_connection(
         engine, connection->get(), timeout.count(), deadline, waiter,

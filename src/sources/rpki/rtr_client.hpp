@@ -30,12 +30,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "model/error.hpp"
+#include "net/outbound_guard.hpp"
 #include "sources/rpki/rtr_pdu.hpp"
 #include "sources/rpki/vrp_table.hpp"
 #include "util/clock.hpp"
@@ -51,6 +53,19 @@ struct RtrClientOptions {
   std::chrono::milliseconds response_timeout{30000};
   std::chrono::milliseconds min_backoff{1000};
   std::chrono::milliseconds max_backoff{600000};
+  /// Most VRPs held from one cache (RFC 8210 sets no limit; the global RPKI has about 800,000):
+  /// an announcement beyond it is answered with "Internal Error" and ends the connection as
+  /// corrupt data, so a broken or hostile cache cannot exhaust memory. PDUs are capped at
+  /// rtr::kMaxPduSize.
+  std::size_t max_vrps = 4'000'000;
+  /// The outbound guard (net/outbound_guard.hpp): before every connection `host` is resolved
+  /// once and checked (net::check_endpoint), and only the checked addresses are tried, in order.
+  /// The default refuses every cache that is not globally reachable.
+  net::OutboundPolicy outbound;
+  /// Resolves `host`; nullptr: net::SystemResolver.
+  std::shared_ptr<net::Resolver> resolver;
+  /// The configuration key a refusal names ("sources.rpki.rtr", "--rtr").
+  std::string field = "rtr";
 };
 
 struct RtrStatus {
@@ -102,12 +117,14 @@ class RtrClient {
   std::shared_ptr<State> state_;
 };
 
-/// One synchronous full transfer: connect, Reset Query (version 1, then 0 if the cache asks),
-/// read to End of Data, close; all within `timeout`. `unavailable` (field "rtr") when the cache
-/// cannot be reached, does not finish in time, or reports an error; `data_invalid` (field "rtr")
-/// when its data is corrupt (the client sent an Error Report).
-/// `clock` defaults to the system clock.
-Result<std::shared_ptr<const VrpTable>> fetch_once(const std::string& host, std::uint16_t port,
+/// One synchronous full transfer from `options.host`:`options.port`: connect, Reset Query
+/// (version 1, then 0 if the cache asks), read to End of Data, close; all within `timeout`.
+/// `io_error` at `options.field` when the outbound guard refuses the cache (before any
+/// connection); `unavailable` (field "rtr") when the cache cannot be resolved or reached, does
+/// not finish in time, or reports an error; `data_invalid` (field "rtr") when its data is
+/// corrupt or above `options.max_vrps` (the client sent an Error Report). `clock` defaults to
+/// the system clock; the other timeouts and backoffs of `options` are not used.
+Result<std::shared_ptr<const VrpTable>> fetch_once(const RtrClientOptions& options,
                                                    std::chrono::milliseconds timeout,
                                                    const util::Clock* clock = nullptr);
 

@@ -121,8 +121,33 @@ CREATE TABLE leases (
 );
 )sql";
 
+// Version 2: the audit log (store/audit.hpp). asns is an array with a GIN index for the ASN
+// filter (asns @> ARRAY[n]); session_ids and reasons: store::join_audit_list. Appends take
+// kAuditInsertLock, so ids are handed out in commit order and paging by id misses nothing.
+constexpr std::string_view kAuditLog = R"sql(
+CREATE TABLE audit_log (
+  id                BIGINT   GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at_ms             BIGINT   NOT NULL,
+  source_address    TEXT     NOT NULL,
+  subject           TEXT     NOT NULL,
+  email             TEXT     NOT NULL,
+  issuer            TEXT     NOT NULL,
+  asns              BIGINT[] NOT NULL,
+  action            TEXT     NOT NULL,
+  request_id        TEXT     NOT NULL,
+  client_request_id TEXT     NOT NULL,
+  session_ids       TEXT     NOT NULL,
+  status            INTEGER  NOT NULL,
+  decision          TEXT     NOT NULL,
+  reasons           TEXT     NOT NULL
+);
+CREATE INDEX audit_log_by_time ON audit_log (at_ms, id);
+CREATE INDEX audit_log_by_asn ON audit_log USING GIN (asns);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
+    Migration{2, "audit log", kAuditLog},
 };
 
 Error newer_schema_error(long long found) {

@@ -7,10 +7,13 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <utility>
 
+#include "store/pending_cap.hpp"
 #include "store/postgres/postgres_schema.hpp"
 
 namespace peerapi::store::postgres {
@@ -66,6 +69,9 @@ using Params = std::vector<Param>;
 /// The advisory lock (pg_advisory_xact_lock) every transaction that inserts sessions takes first,
 /// so that sessions.seq values are handed out in commit order (the pagination contract).
 constexpr long long kSessionInsertLock = 0x7065657261706932;  // "peerapi2"
+/// The advisory lock every audit append takes, so that audit_log ids are handed out in commit
+/// order (paging by id misses no entry).
+constexpr long long kAuditInsertLock = 0x7065657261706933;  // "peerapi3"
 
 // The column list every session query returns (optionally qualified by a table alias), and the
 // position of each column in it.
@@ -153,6 +159,8 @@ std::vector<std::pair<std::string, std::string>> statement_definitions() {
                  "SELECT session_id, at, from_status, to_status, actor, note FROM session_history "
                  "WHERE session_id = $1 ORDER BY id");
   s.emplace_back("count_sessions", "SELECT count(*) FROM sessions");
+  s.emplace_back("count_by_asn_status",
+                 "SELECT count(*) FROM sessions WHERE local_asn = $1 AND status = $2");
   s.emplace_back("live_counts",
                  "SELECT location, count(*) FROM sessions WHERE local_asn = $1 AND " +
                      std::string(kLiveCondition) + " GROUP BY location ORDER BY location");
@@ -249,6 +257,12 @@ std::vector<std::pair<std::string, std::string>> statement_definitions() {
                  "return_url, http_status, answer, created_at) VALUES ($1, NULL, $2, '', NULL, "
                  "200, '', $3) ON CONFLICT (request_id) DO NOTHING");
   s.emplace_back("session_exists", "SELECT 1 FROM sessions WHERE session_id = $1");
+  s.emplace_back("insert_audit",
+                 "INSERT INTO audit_log (at_ms, source_address, subject, email, issuer, asns, "
+                 "action, request_id, client_request_id, session_ids, status, decision, reasons) "
+                 "VALUES ($1, $2, $3, $4, $5, string_to_array($6, ' ')::bigint[], $7, $8, $9, $10, "
+                 "$11, $12, $13) RETURNING id");
+  s.emplace_back("count_by_status", "SELECT status, count(*) FROM sessions GROUP BY status");
   s.emplace_back("mark_outgoing",
                  "INSERT INTO outgoing_sessions (session_id, peer_url) VALUES ($1, $2) "
                  "ON CONFLICT (session_id) DO NOTHING");
@@ -881,7 +895,8 @@ StoreCounts counts_of(const StoreDump& dump) {
                      .named_secrets = n(dump.named_secrets),
                      .idp_registrations = n(dump.idp_registrations),
                      .one_time_values = n(dump.one_time_values),
-                     .leases = n(dump.leases)};
+                     .leases = n(dump.leases),
+                     .audit = n(dump.audit)};
 }
 
 PostgresStore::PostgresStore(std::unique_ptr<postgres::Pool> pool, util::RandomSource& random)
@@ -962,6 +977,22 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& ur
   return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(pool), random));
 }
 
+namespace postgres {
+namespace {
+/// Appends `entry` (validated by the caller) within `tx` and returns its id. Takes the audit
+/// advisory lock last, after any session lock, so ids ascend in commit order without a cycle.
+std::int64_t insert_audit(pqxx::work& tx, const AuditEntry& entry) {
+  exec(tx, "lock_session_inserts", {std::int64_t{kAuditInsertLock}});
+  return exec(tx, "insert_audit",
+              {entry.at_ms, entry.source_address, entry.subject, entry.email, entry.issuer,
+               asn_column(entry.asns), entry.action, entry.request_id, entry.client_request_id,
+               join_audit_list(entry.session_ids), entry.status, entry.decision,
+               join_audit_list(entry.reasons)})[0][0]
+      .as<std::int64_t>();
+}
+}  // namespace
+}  // namespace postgres
+
 Result<CreateOutcome> PostgresStore::create_request(const RequestDraft& draft,
                                                     const AnswerBuilder& finish) {
   if (!finish)
@@ -1001,18 +1032,31 @@ Result<CreateOutcome> PostgresStore::create_request(const RequestDraft& draft,
         }
 
         exec(tx, "lock_session_inserts", {std::int64_t{postgres::kSessionInsertLock}});
-        std::vector<bool> duplicate(draft.candidates.size(), false);
+        CandidateChecks checks{
+            .duplicate = std::vector<bool>(draft.candidates.size(), false),
+            .over_pending_cap = std::vector<bool>(draft.candidates.size(), false)};
         for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
           const model::SessionRequest& f = draft.candidates[i].fields;
-          duplicate[i] = !exec(tx, "find_live_duplicate",
-                               {std::int64_t{f.local_asn.value()}, f.local_ip.to_string(),
-                                std::int64_t{f.peer_asn.value()}, f.peer_ip.to_string(),
-                                f.location.to_string()})
-                              .empty();
+          checks.duplicate[i] = !exec(tx, "find_live_duplicate",
+                                      {std::int64_t{f.local_asn.value()}, f.local_ip.to_string(),
+                                       std::int64_t{f.peer_asn.value()}, f.peer_ip.to_string(),
+                                       f.location.to_string()})
+                                     .empty();
         }
+        // The pending cap, counted under the session insert lock: every transaction that adds
+        // a session holds it, so none commits in between (on any replica).
+        auto capped =
+            mark_over_pending_cap(draft, checks, [&](std::uint32_t asn) -> Result<std::int64_t> {
+              return exec(tx, "count_by_asn_status",
+                          {std::int64_t{asn},
+                           std::string(model::to_string(model::SessionStatus::pending))})[0][0]
+                  .as<std::int64_t>();
+            });
+        if (!capped)
+          return std::unexpected(capped.error());
         outcome.kind = CreateOutcome::Kind::created;
         try {
-          outcome.answer = finish(duplicate);
+          outcome.answer = finish(checks);
         } catch (const std::exception& e) {
           return fail(ErrorCode::internal, "",
                       std::string("building the answer failed: ") + e.what());
@@ -1023,7 +1067,7 @@ Result<CreateOutcome> PostgresStore::create_request(const RequestDraft& draft,
              {request_id, std::int64_t{outcome.answer.http_status}, outcome.answer.body});
 
         for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
-          if (duplicate[i])
+          if (checks.duplicate[i] || checks.over_pending_cap[i])
             continue;
           const model::Session& candidate = draft.candidates[i];
           if (auto inserted = postgres::insert_session(tx, candidate, request_id, draft.now_ms);
@@ -1034,6 +1078,12 @@ Result<CreateOutcome> PostgresStore::create_request(const RequestDraft& draft,
               i < draft.creation_notes.size() ? draft.creation_notes[i] : std::string();
           postgres::insert_history(tx, candidate.session_id.to_string(), draft.now_ms, std::nullopt,
                                    candidate.status, draft.subject, note);
+        }
+        if (draft.audit) {
+          auto entry = build_audit_entry(draft.audit, outcome.answer);
+          if (!entry)
+            return std::unexpected(entry.error());
+          outcome.audit_id = postgres::insert_audit(tx, *entry);
         }
         return outcome;
       });
@@ -1073,8 +1123,12 @@ Result<SessionPage> PostgresStore::list_sessions(model::Asn local_asn,
 
 Result<std::optional<model::Session>> PostgresStore::transition(
     const model::Uuid& session_id, std::span<const model::SessionStatus> from,
-    model::SessionStatus to, const std::string& actor, const std::string& note,
-    std::int64_t now_ms) {
+    model::SessionStatus to, const std::string& actor, const std::string& note, std::int64_t now_ms,
+    const AuditEntry* audit_if_moved) {
+  if (audit_if_moved != nullptr) {
+    if (auto valid = validate_audit_entry(*audit_if_moved); !valid)
+      return std::unexpected(valid.error());
+  }
   const std::string id = session_id.to_string();
   return postgres::write<std::optional<model::Session>>(
       *pool_, "cannot change the session",
@@ -1091,6 +1145,8 @@ Result<std::optional<model::Session>> PostgresStore::transition(
         auto moved = postgres::apply_transition(tx, id, *current, to, actor, note, now_ms);
         if (!moved)
           return std::unexpected(moved.error());
+        if (audit_if_moved != nullptr)
+          postgres::insert_audit(tx, *audit_if_moved);
         return std::optional<model::Session>(std::move(*moved));
       });
 }
@@ -1274,6 +1330,16 @@ Result<std::int64_t> PostgresStore::count_sessions() {
       });
 }
 
+Result<std::int64_t> PostgresStore::count_sessions_with_status(model::Asn local_asn,
+                                                               model::SessionStatus status) {
+  return postgres::read<std::int64_t>(
+      *pool_, "cannot count sessions", [&](pqxx::nontransaction& tx) -> Result<std::int64_t> {
+        return exec(tx, "count_by_asn_status",
+                    {std::int64_t{local_asn.value()}, std::string(model::to_string(status))})[0][0]
+            .as<std::int64_t>();
+      });
+}
+
 Result<std::map<std::string, std::size_t, std::less<>>> PostgresStore::live_session_counts(
     model::Asn local_asn) {
   using Counts = std::map<std::string, std::size_t, std::less<>>;
@@ -1412,7 +1478,7 @@ constexpr std::string_view kCountAll =
     "(SELECT count(*) FROM session_history), (SELECT count(*) FROM router_records), "
     "(SELECT count(*) FROM outgoing_sessions), (SELECT count(*) FROM named_secrets), "
     "(SELECT count(*) FROM idp_registrations), (SELECT count(*) FROM one_time_values), "
-    "(SELECT count(*) FROM leases)";
+    "(SELECT count(*) FROM leases), (SELECT count(*) FROM audit_log)";
 
 StoreCounts counts_in(pqxx::transaction_base& tx) {
   const pqxx::row row = tx.exec1(std::string(kCountAll));
@@ -1424,12 +1490,13 @@ StoreCounts counts_in(pqxx::transaction_base& tx) {
                      .named_secrets = row[5].as<std::int64_t>(),
                      .idp_registrations = row[6].as<std::int64_t>(),
                      .one_time_values = row[7].as<std::int64_t>(),
-                     .leases = row[8].as<std::int64_t>()};
+                     .leases = row[8].as<std::int64_t>(),
+                     .audit = row[9].as<std::int64_t>()};
 }
 
 std::int64_t total(const StoreCounts& c) {
   return c.requests + c.sessions + c.history + c.router_records + c.outgoing + c.named_secrets +
-         c.idp_registrations + c.one_time_values + c.leases;
+         c.idp_registrations + c.one_time_values + c.leases + c.audit;
 }
 
 /// Runs `insert` for every row of `rows`; a row the database refuses becomes an error naming
@@ -1447,6 +1514,28 @@ Result<void> import_rows(const postgres::Pool& pool, std::string_view table, con
     }
   }
   return {};
+}
+
+/// import_rows for the audit log, keeping ids; new entries continue after the copied ids.
+template <typename Run>
+Result<void> import_audit(const postgres::Pool& pool, const std::vector<StoreDump::Audit>& rows,
+                          Run& run) {
+  Result<void> copied = import_rows(
+      pool, "audit_log", rows, [](const auto& a) { return std::to_string(a.id); },
+      [&](const StoreDump::Audit& a) {
+        run("INSERT INTO audit_log (id, at_ms, source_address, subject, email, issuer, asns, "
+            "action, request_id, client_request_id, session_ids, status, decision, reasons) "
+            "OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, "
+            "string_to_array($7, ' ')::bigint[], $8, $9, $10, $11, $12, $13, $14)",
+            {a.id, a.at_ms, a.source_address, a.subject, a.email, a.issuer, a.asns, a.action,
+             a.request_id, a.client_request_id, a.session_ids, a.status, a.decision, a.reasons});
+      });
+  if (copied) {
+    run("SELECT setval(pg_get_serial_sequence('audit_log', 'id'), coalesce(max(id), 0) + 1, "
+        "false) FROM audit_log",
+        {});
+  }
+  return copied;
 }
 
 }  // namespace
@@ -1467,8 +1556,8 @@ Result<StoreCounts> PostgresStore::import(const StoreDump& dump) {
         // must not be mixed with another installation.
         tx.exec(
             "LOCK TABLE requests, sessions, session_history, router_records, "
-            "outgoing_sessions, named_secrets, idp_registrations, one_time_values, leases "
-            "IN EXCLUSIVE MODE");
+            "outgoing_sessions, named_secrets, idp_registrations, one_time_values, leases, "
+            "audit_log IN EXCLUSIVE MODE");
         if (const std::int64_t present = total(counts_in(tx)); present != 0) {
           return fail(ErrorCode::store_error, "",
                       "the target database " + pool.redacted_uri + " is not empty (" +
@@ -1570,6 +1659,8 @@ Result<StoreCounts> PostgresStore::import(const StoreDump& dump) {
                     {l.name, l.holder, l.until_ms});
               });
         }
+        if (copied)
+          copied = import_audit(pool, dump.audit, run);
         if (!copied)
           return std::unexpected(copied.error());
 
@@ -1598,6 +1689,101 @@ Result<StoreCounts> PostgresStore::import(const StoreDump& dump) {
                       "the copy holds other row counts than the source; nothing was stored");
         }
         return stored;
+      });
+}
+
+// ---- audit log and counts -----------------------------------------------------------------
+
+Result<std::int64_t> PostgresStore::append_audit(const AuditEntry& entry) {
+  if (auto valid = validate_audit_entry(entry); !valid)
+    return std::unexpected(valid.error());
+  return postgres::write<std::int64_t>(
+      *pool_, "cannot append to the audit log",
+      [&](pqxx::work& tx) -> Result<std::int64_t> { return postgres::insert_audit(tx, entry); });
+}
+
+Result<std::int64_t> PostgresStore::purge_audit(std::int64_t before_ms, int max_rows) {
+  if (max_rows < 1)
+    return fail(ErrorCode::out_of_range, "max_rows", "max_rows must be 1 or more");
+  return postgres::write<std::int64_t>(
+      *pool_, "cannot purge the audit log", [&](pqxx::work& tx) -> Result<std::int64_t> {
+        const pqxx::result deleted = tx.exec_params(
+            "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at_ms < $1 "
+            "ORDER BY at_ms, id LIMIT $2)",
+            before_ms, std::int64_t{max_rows});
+        return static_cast<std::int64_t>(deleted.affected_rows());
+      });
+}
+
+Result<std::vector<AuditEntry>> PostgresStore::list_audit(const AuditQuery& query) {
+  if (auto valid = validate_audit_query(query); !valid)
+    return std::unexpected(valid.error());
+  std::string sql =
+      "SELECT id, at_ms, source_address, subject, email, issuer, array_to_string(asns, ' '), "
+      "action, request_id, client_request_id, session_ids, status, decision, reasons "
+      "FROM audit_log WHERE id > $1 AND at_ms >= $2 AND at_ms < $3";
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  Params params{query.after_id.value_or(0), query.since_ms.value_or(kMin),
+                query.until_ms.value_or(kMax), std::int64_t{query.limit}};
+  if (query.asn) {
+    sql += " AND asns @> ARRAY[$5::bigint]";
+    params.emplace_back(std::int64_t{query.asn->value()});
+  }
+  sql += query.newest_first ? " ORDER BY id DESC LIMIT $4" : " ORDER BY id LIMIT $4";
+  using Entries = std::vector<AuditEntry>;
+  return postgres::read<Entries>(
+      *pool_, "cannot read the audit log", [&](pqxx::nontransaction& tx) -> Result<Entries> {
+        Entries out;
+        for (const pqxx::row& row :
+             tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))) {
+          AuditEntry entry;
+          entry.id = row[0].as<std::int64_t>();
+          entry.at_ms = row[1].as<std::int64_t>();
+          entry.source_address = row[2].as<std::string>();
+          entry.subject = row[3].as<std::string>();
+          entry.email = row[4].as<std::string>();
+          entry.issuer = row[5].as<std::string>();
+          const std::string_view asns = postgres::text_of(row[6]);
+          for (std::size_t start = 0; start < asns.size();) {
+            const std::size_t end = std::min(asns.find(' ', start), asns.size());
+            auto asn = model::Asn::parse(asns.substr(start, end - start), "asns");
+            if (!asn) {
+              return std::unexpected(
+                  postgres::corrupt_row("audit_log", std::to_string(entry.id), asn.error()));
+            }
+            entry.asns.push_back(*asn);
+            start = end + 1;
+          }
+          entry.action = row[7].as<std::string>();
+          entry.request_id = row[8].as<std::string>();
+          entry.client_request_id = row[9].as<std::string>();
+          entry.session_ids = split_audit_list(postgres::text_of(row[10]));
+          entry.status = row[11].as<int>();
+          entry.decision = row[12].as<std::string>();
+          entry.reasons = split_audit_list(postgres::text_of(row[13]));
+          out.push_back(std::move(entry));
+        }
+        if (query.newest_first)
+          std::ranges::reverse(out);
+        return out;
+      });
+}
+
+Result<std::map<model::SessionStatus, std::int64_t>> PostgresStore::count_by_status() {
+  using Counts = std::map<model::SessionStatus, std::int64_t>;
+  return postgres::read<Counts>(
+      *pool_, "cannot count sessions", [&](pqxx::nontransaction& tx) -> Result<Counts> {
+        Counts counts;
+        for (const pqxx::row& row : exec(tx, "count_by_status", {})) {
+          auto status = model::parse_session_status(postgres::text_of(row[0]), "status");
+          if (!status) {
+            return std::unexpected(
+                postgres::corrupt_row("sessions", postgres::text_of(row[0]), status.error()));
+          }
+          counts[*status] += row[1].as<std::int64_t>();
+        }
+        return counts;
       });
 }
 

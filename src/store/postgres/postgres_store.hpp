@@ -119,6 +119,17 @@ struct StoreDump {
     std::string holder;
     std::int64_t until_ms = 0;
   };
+  struct Audit {
+    std::int64_t id = 0;
+    std::int64_t at_ms = 0;
+    std::string source_address, subject, email, issuer;
+    std::string asns;  // ASN numbers, ascending, separated by single spaces
+    std::string action, request_id, client_request_id;
+    std::string session_ids;  // store::join_audit_list
+    std::int64_t status = 0;
+    std::string decision;
+    std::string reasons;  // store::join_audit_list
+  };
   std::vector<Request> requests;  // ascending seq
   std::vector<Session> sessions;  // ascending seq
   std::vector<History> history;   // ascending id
@@ -128,12 +139,13 @@ struct StoreDump {
   std::vector<Idp> idp_registrations;
   std::vector<OneTimeKey> one_time_values;
   std::vector<Lease> leases;
+  std::vector<Audit> audit;  // ascending id
 };
 
 /// Rows per table, in StoreDump's order.
 struct StoreCounts {
   std::int64_t requests = 0, sessions = 0, history = 0, router_records = 0, outgoing = 0,
-               named_secrets = 0, idp_registrations = 0, one_time_values = 0, leases = 0;
+               named_secrets = 0, idp_registrations = 0, one_time_values = 0, leases = 0, audit = 0;
   bool operator==(const StoreCounts&) const = default;
 };
 StoreCounts counts_of(const StoreDump& dump);
@@ -167,12 +179,10 @@ class PostgresStore final : public Store {
   Result<SessionPage> list_sessions(model::Asn local_asn,
                                     const std::optional<model::Uuid>& request_id,
                                     std::optional<std::int64_t> after, int limit) override;
-  Result<std::optional<model::Session>> transition(const model::Uuid& session_id,
-                                                   std::span<const model::SessionStatus> from,
-                                                   model::SessionStatus to,
-                                                   const std::string& actor,
-                                                   const std::string& note,
-                                                   std::int64_t now_ms) override;
+  Result<std::optional<model::Session>> transition(
+      const model::Uuid& session_id, std::span<const model::SessionStatus> from,
+      model::SessionStatus to, const std::string& actor, const std::string& note,
+      std::int64_t now_ms, const AuditEntry* audit_if_moved = nullptr) override;
   Result<std::vector<std::optional<model::Session>>> transition_all(
       std::span<const TransitionRequest> requests, const std::string& actor,
       std::int64_t now_ms) override;
@@ -188,6 +198,8 @@ class PostgresStore final : public Store {
       model::Asn local_asn) override;
   Result<SessionPage> sessions_with_status(model::SessionStatus status,
                                            std::optional<std::int64_t> after, int limit) override;
+  Result<std::int64_t> count_sessions_with_status(model::Asn local_asn,
+                                                  model::SessionStatus status) override;
   Result<void> ping() override;
   Result<std::vector<RouterSession>> router_sessions() override;
   Result<std::optional<RouterRecord>> router_record(const model::Uuid& session_id) override;
@@ -195,6 +207,10 @@ class PostgresStore final : public Store {
   Result<bool> claim_lease(std::string_view name, std::string_view holder, std::int64_t now_ms,
                            std::int64_t until_ms) override;
   Result<void> save_outgoing(const OutgoingRequest& request) override;
+  Result<std::int64_t> append_audit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) override;
+  Result<std::int64_t> purge_audit(std::int64_t before_ms, int max_rows) override;
+  Result<std::map<model::SessionStatus, std::int64_t>> count_by_status() override;
 
   /// Rows per table as stored now.
   Result<StoreCounts> counts();

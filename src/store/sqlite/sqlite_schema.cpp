@@ -125,11 +125,40 @@ CREATE TABLE leases (
 ) WITHOUT ROWID;
 )sql";
 
+// The audit log (store/audit.hpp). asns: the principal's ASN numbers, ascending, separated by
+// single spaces, for reading; audit_asn indexes them for the ASN filter. session_ids and reasons:
+// store::join_audit_list. AUTOINCREMENT: an id is never reused, so paging by id is stable.
+constexpr std::string_view kAuditLog = R"sql(
+CREATE TABLE audit_log (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms             INTEGER NOT NULL,
+  source_address    TEXT    NOT NULL,
+  subject           TEXT    NOT NULL,
+  email             TEXT    NOT NULL,
+  issuer            TEXT    NOT NULL,
+  asns              TEXT    NOT NULL,
+  action            TEXT    NOT NULL,
+  request_id        TEXT    NOT NULL,
+  client_request_id TEXT    NOT NULL,
+  session_ids       TEXT    NOT NULL,
+  status            INTEGER NOT NULL,
+  decision          TEXT    NOT NULL,
+  reasons           TEXT    NOT NULL
+);
+CREATE INDEX audit_log_by_time ON audit_log (at_ms, id);
+CREATE TABLE audit_asn (
+  asn      INTEGER NOT NULL,
+  audit_id INTEGER NOT NULL REFERENCES audit_log (id),
+  PRIMARY KEY (asn, audit_id)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "one-time values for replay protection", kOneTimeValues},
     Migration{3, "OAuth client registrations at attested IdPs", kIdpRegistrations},
     Migration{4, "router records, outgoing sessions and router leases", kLifecycle},
+    Migration{5, "audit log", kAuditLog},
 };
 
 // Unix milliseconds from SQLite's clock: applied_at is bookkeeping for operators, not data.

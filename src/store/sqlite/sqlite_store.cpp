@@ -9,10 +9,13 @@
 #include <chrono>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
+#include <map>
 #include <system_error>
 #include <thread>
 #include <utility>
 
+#include "store/pending_cap.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/sqlite/sqlite_schema.hpp"
 
@@ -78,6 +81,11 @@ constexpr std::string_view kInsertHistory =
     "INSERT INTO session_history (session_id, at, from_status, to_status, actor, note) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
+/// The router_records columns router_record_from_row reads, in its order.
+constexpr std::string_view kRouterRecordColumns =
+    "session_id, on_router, configured_at, established_at, down_at, flaps, bgp_state, "
+    "last_error, prefixes_received, prefixes_accepted, observed_at";
+
 constexpr std::string_view kSelectHistory =
     "SELECT session_id, at, from_status, to_status, actor, note FROM session_history "
     "WHERE session_id = ?1 ORDER BY id";
@@ -94,6 +102,11 @@ constexpr std::string_view kUpsertIdpRegistration =
 constexpr std::string_view kSelectIdpRegistrations =
     "SELECT issuer, client_id, client_secret, client_secret_expires_at, asns, jwks_uri, "
     "created_at FROM idp_registrations ORDER BY issuer";
+
+constexpr std::string_view kInsertAudit =
+    "INSERT INTO audit_log (at_ms, source_address, subject, email, issuer, asns, action, "
+    "request_id, client_request_id, session_ids, status, decision, reasons) VALUES (?1, ?2, ?3, "
+    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 Result<void> prepare_all(sqlite3* db,
                          std::initializer_list<std::pair<Statement*, std::string>> statements) {
@@ -421,8 +434,10 @@ struct ReadStatements {
   Statement count_sessions;
   Statement live_counts;
   Statement list_by_status;
+  Statement count_by_asn_status;
   Statement select_secret;
   Statement select_idp_registrations;
+  Statement router_record;
   Statement ping;
 };
 
@@ -451,6 +466,12 @@ struct WriteStatements {
   Statement remember_value;
   Statement purge_expired_values;
   Statement upsert_idp_registration;
+  Statement insert_audit;
+  Statement insert_audit_asn;
+  Statement count_by_asn_status;
+  Statement select_purgeable_audit;
+  Statement delete_audit_asn;
+  Statement delete_audit;
 };
 
 struct WriteConnection {
@@ -507,8 +528,12 @@ Result<std::unique_ptr<ReadConnection>> open_reader(const std::string& file,
                "('rejected', 'deleted', 'unestablished') GROUP BY location ORDER BY location"},
               {&s.list_by_status,
                select_sessions("WHERE status = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")},
+              {&s.count_by_asn_status,
+               "SELECT count(*) FROM sessions WHERE local_asn = ?1 AND status = ?2"},
               {&s.select_secret, std::string(kSelectSecret)},
               {&s.select_idp_registrations, std::string(kSelectIdpRegistrations)},
+              {&s.router_record, "SELECT " + std::string(kRouterRecordColumns) +
+                                     " FROM router_records WHERE session_id = ?1"},
               {&s.ping, "SELECT count(*) FROM schema_migrations"},
           });
       !prepared) {
@@ -543,39 +568,49 @@ Result<std::unique_ptr<WriteConnection>> open_writer(const std::string& file,
     return std::unexpected(migrated.error());
 
   WriteStatements& s = connection->statements;
-  if (auto prepared =
-          prepare_all(database.get(),
-                      {
-                          {&s.begin, "BEGIN IMMEDIATE"},
-                          {&s.commit, "COMMIT"},
-                          {&s.savepoint, "SAVEPOINT job"},
-                          {&s.release_savepoint, "RELEASE job"},
-                          {&s.rollback_to_savepoint, "ROLLBACK TO job"},
-                          {&s.find_request_by_client_id,
-                           "SELECT body_hash, http_status, answer FROM requests "
-                           "WHERE subject = ?1 AND client_request_id = ?2"},
-                          {&s.find_live_duplicate, std::string(kFindLiveDuplicate)},
-                          {&s.insert_request, std::string(kInsertRequest)},
-                          {&s.insert_session, std::string(kInsertSession)},
-                          {&s.insert_history, std::string(kInsertHistory)},
-                          {&s.select_status, "SELECT status FROM sessions WHERE session_id = ?1"},
-                          {&s.update_status,
-                           "UPDATE sessions SET status = ?1, updated_at = ?2 "
-                           "WHERE session_id = ?3 AND status = ?4"},
-                          {&s.get_session, select_sessions("WHERE session_id = ?1")},
-                          {&s.insert_secret,
-                           "INSERT OR IGNORE INTO named_secrets (name, value) VALUES (?1, ?2)"},
-                          {&s.select_secret, std::string(kSelectSecret)},
-                          {&s.forget_expired_value,
-                           "DELETE FROM one_time_values WHERE key = ?1 AND expires_at <= ?2"},
-                          {&s.remember_value,
-                           "INSERT OR IGNORE INTO one_time_values (key, expires_at) "
-                           "VALUES (?1, ?2)"},
-                          {&s.purge_expired_values,
-                           "DELETE FROM one_time_values WHERE key IN (SELECT key FROM "
-                           "one_time_values WHERE expires_at <= ?1 ORDER BY expires_at LIMIT 256)"},
-                          {&s.upsert_idp_registration, std::string(kUpsertIdpRegistration)},
-                      });
+  if (auto prepared = prepare_all(
+          database.get(),
+          {
+              {&s.begin, "BEGIN IMMEDIATE"},
+              {&s.commit, "COMMIT"},
+              {&s.savepoint, "SAVEPOINT job"},
+              {&s.release_savepoint, "RELEASE job"},
+              {&s.rollback_to_savepoint, "ROLLBACK TO job"},
+              {&s.find_request_by_client_id,
+               "SELECT body_hash, http_status, answer FROM requests "
+               "WHERE subject = ?1 AND client_request_id = ?2"},
+              {&s.find_live_duplicate, std::string(kFindLiveDuplicate)},
+              {&s.insert_request, std::string(kInsertRequest)},
+              {&s.insert_session, std::string(kInsertSession)},
+              {&s.insert_history, std::string(kInsertHistory)},
+              {&s.select_status, "SELECT status FROM sessions WHERE session_id = ?1"},
+              {&s.update_status,
+               "UPDATE sessions SET status = ?1, updated_at = ?2 "
+               "WHERE session_id = ?3 AND status = ?4"},
+              {&s.get_session, select_sessions("WHERE session_id = ?1")},
+              {&s.insert_secret,
+               "INSERT OR IGNORE INTO named_secrets (name, value) VALUES (?1, ?2)"},
+              {&s.select_secret, std::string(kSelectSecret)},
+              {&s.forget_expired_value,
+               "DELETE FROM one_time_values WHERE key = ?1 AND expires_at <= ?2"},
+              {&s.remember_value,
+               "INSERT OR IGNORE INTO one_time_values (key, expires_at) "
+               "VALUES (?1, ?2)"},
+              {&s.purge_expired_values,
+               "DELETE FROM one_time_values WHERE key IN (SELECT key FROM "
+               "one_time_values WHERE expires_at <= ?1 ORDER BY expires_at LIMIT 256)"},
+              {&s.upsert_idp_registration, std::string(kUpsertIdpRegistration)},
+              {&s.insert_audit, std::string(kInsertAudit)},
+              {&s.insert_audit_asn,
+               "INSERT OR IGNORE INTO audit_asn (asn, audit_id) VALUES (?1, ?2)"},
+              {&s.count_by_asn_status,
+               "SELECT count(*) FROM sessions WHERE local_asn = ?1 AND status = ?2"},
+              {&s.select_purgeable_audit,
+               "SELECT id, asns FROM audit_log WHERE at_ms < ?1 "
+               "ORDER BY at_ms, id LIMIT ?2"},
+              {&s.delete_audit_asn, "DELETE FROM audit_asn WHERE asn = ?1 AND audit_id = ?2"},
+              {&s.delete_audit, "DELETE FROM audit_log WHERE id = ?1"},
+          });
       !prepared) {
     return std::unexpected(prepared.error());
   }
@@ -655,6 +690,47 @@ Result<void> insert_history(WriteConnection& writer, const std::string& session_
     run.bind_null(3);
   run.bind(4, model::to_string(to)).bind(5, actor).bind(6, note);
   return run.run_to_done("cannot record session history");
+}
+
+/// An audit entry's list columns, joined outside the write lock.
+struct AuditText {
+  std::string asns, session_ids, reasons;
+};
+
+AuditText audit_text(const AuditEntry& entry) {
+  return {asn_column(entry.asns), join_audit_list(entry.session_ids),
+          join_audit_list(entry.reasons)};
+}
+
+/// Inserts `entry` (validated by the caller) and its ASN index rows; returns its id.
+Result<std::int64_t> insert_audit(WriteConnection& writer, const AuditEntry& entry,
+                                  const AuditText& text) {
+  {
+    StatementRun run(writer.statements.insert_audit);
+    run.bind(1, entry.at_ms)
+        .bind(2, entry.source_address)
+        .bind(3, entry.subject)
+        .bind(4, entry.email)
+        .bind(5, entry.issuer)
+        .bind(6, text.asns)
+        .bind(7, entry.action)
+        .bind(8, entry.request_id)
+        .bind(9, entry.client_request_id)
+        .bind(10, text.session_ids)
+        .bind(11, std::int64_t{entry.status})
+        .bind(12, entry.decision)
+        .bind(13, text.reasons);
+    if (auto done = run.run_to_done("cannot append to the audit log"); !done)
+      return std::unexpected(done.error());
+  }
+  const std::int64_t id = sqlite3_last_insert_rowid(writer.db.get());
+  for (const model::Asn& asn : entry.asns) {
+    StatementRun run(writer.statements.insert_audit_asn);
+    run.bind(1, std::int64_t{asn.value()}).bind(2, id);
+    if (auto done = run.run_to_done("cannot index an audit entry"); !done)
+      return std::unexpected(done.error());
+  }
+  return id;
 }
 
 /// The text forms of a session's key columns, computed outside the write lock.
@@ -879,7 +955,8 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
         return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot look up request"));
     }
 
-    std::vector<bool> duplicate(draft.candidates.size(), false);
+    CandidateChecks checks{.duplicate = std::vector<bool>(draft.candidates.size(), false),
+                           .over_pending_cap = std::vector<bool>(draft.candidates.size(), false)};
     for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
       const model::SessionRequest& fields = draft.candidates[i].fields;
       StatementRun run(s.find_live_duplicate);
@@ -890,14 +967,25 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
           .bind(5, texts[i].location);
       const int rc = run.step();
       if (rc == SQLITE_ROW)
-        duplicate[i] = true;
+        checks.duplicate[i] = true;
       else if (rc != SQLITE_DONE)
         return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot check duplicates"));
     }
+    // The pending cap, counted under the write lock: no other request commits in between.
+    auto capped =
+        mark_over_pending_cap(draft, checks, [&](std::uint32_t asn) -> Result<std::int64_t> {
+          StatementRun run(s.count_by_asn_status);
+          run.bind(1, std::int64_t{asn}).bind(2, model::to_string(model::SessionStatus::pending));
+          if (run.step() != SQLITE_ROW)
+            return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot count sessions"));
+          return run.int64(0);
+        });
+    if (!capped)
+      return std::unexpected(capped.error());
 
     outcome.kind = CreateOutcome::Kind::created;
     try {
-      outcome.answer = finish(duplicate);
+      outcome.answer = finish(checks);
     } catch (const std::exception& e) {
       return fail(ErrorCode::internal, "", std::string("building the answer failed: ") + e.what());
     } catch (...) {
@@ -929,7 +1017,7 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
     }
 
     for (std::size_t i = 0; i < draft.candidates.size(); ++i) {
-      if (duplicate[i])
+      if (checks.duplicate[i] || checks.over_pending_cap[i])
         continue;
       const model::Session& candidate = draft.candidates[i];
       if (auto inserted =
@@ -947,6 +1035,15 @@ Result<CreateOutcome> SqliteStore::create_request(const RequestDraft& draft,
       }
     }
 
+    if (draft.audit) {
+      auto entry = build_audit_entry(draft.audit, outcome.answer);
+      if (!entry)
+        return std::unexpected(entry.error());
+      auto appended = sqlite::insert_audit(writer, *entry, sqlite::audit_text(*entry));
+      if (!appended)
+        return std::unexpected(appended.error());
+      outcome.audit_id = *appended;
+    }
     return {};
   };
   if (auto written = write(work); !written)
@@ -1053,12 +1150,25 @@ Result<void> transition_in(sqlite::WriteConnection& writer, const std::string& i
 
 Result<std::optional<model::Session>> SqliteStore::transition(
     const model::Uuid& session_id, std::span<const model::SessionStatus> from,
-    model::SessionStatus to, const std::string& actor, const std::string& note,
-    std::int64_t now_ms) {
+    model::SessionStatus to, const std::string& actor, const std::string& note, std::int64_t now_ms,
+    const AuditEntry* audit_if_moved) {
+  std::optional<sqlite::AuditText> audit_text;
+  if (audit_if_moved != nullptr) {
+    if (auto valid = validate_audit_entry(*audit_if_moved); !valid)
+      return std::unexpected(valid.error());
+    audit_text = sqlite::audit_text(*audit_if_moved);
+  }
   const std::string id = session_id.to_string();
   std::optional<model::Session> updated;
   const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
-    return transition_in(writer, id, from, to, actor, note, now_ms, updated);
+    updated.reset();
+    if (auto moved = transition_in(writer, id, from, to, actor, note, now_ms, updated); !moved)
+      return moved;
+    if (updated && audit_text) {
+      if (auto inserted = sqlite::insert_audit(writer, *audit_if_moved, *audit_text); !inserted)
+        return std::unexpected(inserted.error());
+    }
+    return {};
   };
   if (auto written = write(work); !written)
     return std::unexpected(written.error());
@@ -1271,6 +1381,16 @@ Result<SessionPage> SqliteStore::sessions_with_status(model::SessionStatus statu
   return sqlite::read_page(run, reader->db.get(), after_seq, limit);
 }
 
+Result<std::int64_t> SqliteStore::count_sessions_with_status(model::Asn local_asn,
+                                                             model::SessionStatus status) {
+  ReadLease reader = acquire_reader();
+  StatementRun run(reader->statements.count_by_asn_status);
+  run.bind(1, std::int64_t{local_asn.value()}).bind(2, model::to_string(status));
+  if (run.step() != SQLITE_ROW)
+    return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot count sessions"));
+  return run.int64(0);
+}
+
 Result<void> SqliteStore::ping() {
   ReadLease reader = acquire_reader();
   StatementRun run(reader->statements.ping);
@@ -1282,10 +1402,6 @@ Result<void> SqliteStore::ping() {
 // ---- lifecycle (issue 6) ------------------------------------------------------------------
 
 namespace {
-
-constexpr std::string_view kRouterRecordColumns =
-    "session_id, on_router, configured_at, established_at, down_at, flaps, bgp_state, "
-    "last_error, prefixes_received, prefixes_accepted, observed_at";
 
 std::optional<std::int64_t> optional_int(const StatementRun& row, int column) {
   if (row.is_null(column))
@@ -1363,7 +1479,7 @@ Result<std::vector<RouterSession>> SqliteStore::router_sessions() {
     }
   }
   std::string records_sql = "SELECT ";
-  records_sql += kRouterRecordColumns;
+  records_sql += sqlite::kRouterRecordColumns;
   records_sql += " FROM router_records";
   auto records_statement = prepare_once(db, records_sql);
   if (!records_statement)
@@ -1388,20 +1504,13 @@ Result<std::vector<RouterSession>> SqliteStore::router_sessions() {
 
 Result<std::optional<RouterRecord>> SqliteStore::router_record(const model::Uuid& session_id) {
   ReadLease reader = acquire_reader();
-  sqlite3* db = reader->db.get();
-  std::string sql = "SELECT ";
-  sql += kRouterRecordColumns;
-  sql += " FROM router_records WHERE session_id = ?1";
-  auto statement = prepare_once(db, sql);
-  if (!statement)
-    return std::unexpected(statement.error());
-  StatementRun run(*statement);
+  StatementRun run(reader->statements.router_record);
   run.bind(1, session_id.to_string());
   const int rc = run.step();
   if (rc == SQLITE_DONE)
     return std::optional<RouterRecord>();
   if (rc != SQLITE_ROW)
-    return std::unexpected(sqlite::sqlite_error(db, "cannot read the router record"));
+    return std::unexpected(sqlite::sqlite_error(reader->db.get(), "cannot read the router record"));
   auto record = router_record_from_row(run, 0);
   if (!record)
     return std::unexpected(record.error());
@@ -1531,6 +1640,189 @@ Result<void> SqliteStore::save_outgoing(const OutgoingRequest& request) {
     return {};
   };
   return write(work);
+}
+
+// ---- audit log and counts -----------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kAuditColumns =
+    "l.id, l.at_ms, l.source_address, l.subject, l.email, l.issuer, l.asns, l.action, "
+    "l.request_id, l.client_request_id, l.session_ids, l.status, l.decision, l.reasons";
+
+Result<AuditEntry> audit_from_row(const StatementRun& row) {
+  AuditEntry entry;
+  entry.id = row.int64(0);
+  const std::string key = std::to_string(entry.id);
+  auto bad = [&](const Error& cause) {
+    return std::unexpected(sqlite::corrupt_row("audit_log", key, cause));
+  };
+  auto at = sqlite::stored_int(row, 1, "at_ms");
+  if (!at)
+    return bad(at.error());
+  entry.at_ms = *at;
+  entry.source_address = std::string(row.text(2));
+  entry.subject = std::string(row.text(3));
+  entry.email = std::string(row.text(4));
+  entry.issuer = std::string(row.text(5));
+  const std::string_view asns = row.text(6);
+  for (std::size_t start = 0; start < asns.size();) {
+    const std::size_t end = std::min(asns.find(' ', start), asns.size());
+    auto asn = model::Asn::parse(asns.substr(start, end - start), "asns");
+    if (!asn)
+      return bad(asn.error());
+    entry.asns.push_back(*asn);
+    start = end + 1;
+  }
+  entry.action = std::string(row.text(7));
+  entry.request_id = std::string(row.text(8));
+  entry.client_request_id = std::string(row.text(9));
+  entry.session_ids = split_audit_list(row.text(10));
+  auto status = sqlite::stored_int(row, 11, "status");
+  if (!status)
+    return bad(status.error());
+  entry.status = static_cast<int>(*status);
+  entry.decision = std::string(row.text(12));
+  entry.reasons = split_audit_list(row.text(13));
+  return entry;
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::append_audit(const AuditEntry& entry) {
+  if (auto valid = validate_audit_entry(entry); !valid)
+    return std::unexpected(valid.error());
+  const sqlite::AuditText text = sqlite::audit_text(entry);
+  std::int64_t id = 0;
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    auto inserted = sqlite::insert_audit(writer, entry, text);
+    if (!inserted)
+      return std::unexpected(inserted.error());
+    id = *inserted;
+    return {};
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
+  return id;
+}
+
+Result<std::int64_t> SqliteStore::purge_audit(std::int64_t before_ms, int max_rows) {
+  if (max_rows < 1)
+    return fail(ErrorCode::out_of_range, "max_rows", "max_rows must be 1 or more");
+  std::int64_t purged = 0;
+  const sqlite::WriteWork work = [&](sqlite::WriteConnection& writer) -> Result<void> {
+    sqlite::WriteStatements& s = writer.statements;
+    struct Doomed {
+      std::int64_t id;
+      std::string asns;
+    };
+    std::vector<Doomed> doomed;
+    {
+      StatementRun run(s.select_purgeable_audit);
+      run.bind(1, before_ms).bind(2, std::int64_t{max_rows});
+      for (;;) {
+        const int rc = run.step();
+        if (rc == SQLITE_DONE)
+          break;
+        if (rc != SQLITE_ROW)
+          return std::unexpected(sqlite::sqlite_error(writer.db.get(), "cannot read audit log"));
+        doomed.push_back({run.int64(0), std::string(run.text(1))});
+      }
+    }
+    for (const Doomed& entry : doomed) {
+      // The index rows first (audit_asn references audit_log); asns is "n n n".
+      std::string_view rest = entry.asns;
+      while (!rest.empty()) {
+        const std::size_t space = rest.find(' ');
+        const std::string_view word = rest.substr(0, space);
+        rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+        std::int64_t asn = 0;
+        if (std::from_chars(word.data(), word.data() + word.size(), asn).ec != std::errc())
+          continue;
+        StatementRun run(s.delete_audit_asn);
+        run.bind(1, asn).bind(2, entry.id);
+        if (auto done = run.run_to_done("cannot purge the audit log"); !done)
+          return done;
+      }
+      StatementRun run(s.delete_audit);
+      run.bind(1, entry.id);
+      if (auto done = run.run_to_done("cannot purge the audit log"); !done)
+        return done;
+    }
+    purged = static_cast<std::int64_t>(doomed.size());
+    return {};
+  };
+  if (auto written = write(work); !written)
+    return std::unexpected(written.error());
+  return purged;
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::list_audit(const AuditQuery& query) {
+  if (auto valid = validate_audit_query(query); !valid)
+    return std::unexpected(valid.error());
+  // With an ASN the side table's primary key (asn, audit_id) yields the rows in id order.
+  std::string sql = "SELECT ";
+  sql += kAuditColumns;
+  sql += query.asn ? " FROM audit_asn a JOIN audit_log l ON l.id = a.audit_id WHERE a.asn = ?1"
+                   : " FROM audit_log l WHERE ?1 IS NULL";
+  sql += " AND l.id > ?2 AND l.at_ms >= ?3 AND l.at_ms < ?4 ORDER BY l.id";
+  sql += query.newest_first ? " DESC" : "";
+  sql += " LIMIT ?5";
+  ReadLease reader = acquire_reader();
+  sqlite3* db = reader->db.get();
+  auto statement = prepare_once(db, sql);
+  if (!statement)
+    return std::unexpected(statement.error());
+  StatementRun run(*statement);
+  if (query.asn)
+    run.bind(1, std::int64_t{query.asn->value()});
+  else
+    run.bind_null(1);
+  run.bind(2, query.after_id.value_or(0))
+      .bind(3, query.since_ms.value_or(std::numeric_limits<std::int64_t>::min()))
+      .bind(4, query.until_ms.value_or(std::numeric_limits<std::int64_t>::max()))
+      .bind(5, std::int64_t{query.limit});
+  std::vector<AuditEntry> out;
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      break;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(db, "cannot read the audit log"));
+    auto entry = audit_from_row(run);
+    if (!entry)
+      return std::unexpected(entry.error());
+    out.push_back(std::move(*entry));
+  }
+  if (query.newest_first)
+    std::ranges::reverse(out);
+  return out;
+}
+
+Result<std::map<model::SessionStatus, std::int64_t>> SqliteStore::count_by_status() {
+  ReadLease reader = acquire_reader();
+  sqlite3* db = reader->db.get();
+  auto statement = prepare_once(db, "SELECT status, count(*) FROM sessions GROUP BY status");
+  if (!statement)
+    return std::unexpected(statement.error());
+  StatementRun run(*statement);
+  std::map<model::SessionStatus, std::int64_t> counts;
+  for (;;) {
+    const int rc = run.step();
+    if (rc == SQLITE_DONE)
+      return counts;
+    if (rc != SQLITE_ROW)
+      return std::unexpected(sqlite::sqlite_error(db, "cannot count sessions"));
+    auto status = model::parse_session_status(run.text(0), "status");
+    if (!status)
+      return std::unexpected(sqlite::corrupt_row("sessions", run.text(0), status.error()));
+    counts[*status] += run.int64(1);
+  }
+}
+
+SqliteHeap sqlite_heap() {
+  return SqliteHeap{.used_bytes = sqlite3_memory_used(),
+                    .highwater_bytes = sqlite3_memory_highwater(0)};
 }
 
 }  // namespace peerapi::store

@@ -44,9 +44,24 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;
   /// PRAGMA mmap_size: reads of the database file go through a shared memory map instead of a
   /// read() per page, about a third less CPU per get_session with 100k sessions
-  /// (bench/store_bench.cpp). 0 turns it off (for file systems where mapping is unwise).
-  std::int64_t mmap_size_bytes = 256 * 1024 * 1024;
+  /// (bench/store_bench.cpp). 0 turns it off (for file systems where mapping is unwise). SQLite
+  /// maps at most the file's size, and caps this at its compile-time maximum (Debian 12:
+  /// 0x7fff0000, just under 2 GiB). Pages past the map are read into each connection's heap
+  /// page cache instead: more CPU per read, and heap that grows up to the caches' bound (the
+  /// soak measured both with a 256 MiB map, docs/benchmarks.md "Soak").
+  std::int64_t mmap_size_bytes = 0x7fff0000;
 };
+
+/// Heap memory SQLite holds in this process, for every connection of every store: page caches,
+/// prepared statements, schemas (sqlite3_memory_used, sqlite3_memory_highwater). A connection's
+/// page cache is bounded by PRAGMA cache_size (SQLite's default, 2,000 KiB); pages read through
+/// the memory map (mmap_size_bytes) need no cache entry, so the caches fill only once the file is
+/// larger than the map, or with pages the writer changes.
+struct SqliteHeap {
+  std::int64_t used_bytes = 0;
+  std::int64_t highwater_bytes = 0;  // the most used_bytes has been since the process started
+};
+SqliteHeap sqlite_heap();
 
 class SqliteStore final : public Store {
  public:
@@ -76,12 +91,10 @@ class SqliteStore final : public Store {
                                     std::optional<std::int64_t> after, int limit) override;
   /// A transition to a live status that would duplicate another live session fails with
   /// duplicate_session and changes nothing.
-  Result<std::optional<model::Session>> transition(const model::Uuid& session_id,
-                                                   std::span<const model::SessionStatus> from,
-                                                   model::SessionStatus to,
-                                                   const std::string& actor,
-                                                   const std::string& note,
-                                                   std::int64_t now_ms) override;
+  Result<std::optional<model::Session>> transition(
+      const model::Uuid& session_id, std::span<const model::SessionStatus> from,
+      model::SessionStatus to, const std::string& actor, const std::string& note,
+      std::int64_t now_ms, const AuditEntry* audit_if_moved = nullptr) override;
   Result<std::vector<std::optional<model::Session>>> transition_all(
       std::span<const TransitionRequest> requests, const std::string& actor,
       std::int64_t now_ms) override;
@@ -101,6 +114,8 @@ class SqliteStore final : public Store {
       model::Asn local_asn) override;
   Result<SessionPage> sessions_with_status(model::SessionStatus status,
                                            std::optional<std::int64_t> after, int limit) override;
+  Result<std::int64_t> count_sessions_with_status(model::Asn local_asn,
+                                                  model::SessionStatus status) override;
   Result<void> ping() override;
   Result<std::vector<RouterSession>> router_sessions() override;
   Result<std::optional<RouterRecord>> router_record(const model::Uuid& session_id) override;
@@ -108,6 +123,10 @@ class SqliteStore final : public Store {
   Result<bool> claim_lease(std::string_view name, std::string_view holder, std::int64_t now_ms,
                            std::int64_t until_ms) override;
   Result<void> save_outgoing(const OutgoingRequest& request) override;
+  Result<std::int64_t> append_audit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) override;
+  Result<std::int64_t> purge_audit(std::int64_t before_ms, int max_rows) override;
+  Result<std::map<model::SessionStatus, std::int64_t>> count_by_status() override;
 
   /// The schema version this binary writes (databases with a newer one are refused).
   static int schema_version() noexcept;

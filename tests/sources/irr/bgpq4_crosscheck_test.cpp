@@ -232,6 +232,7 @@ Comparison compare(testing::IrrdDouble& server, const Dataset& data, model::IpFa
 
   IrrdClientOptions options;
   options.server = *IrrdEndpoint::parse(server.address());
+  options.outbound.allow_loopback_http = true;  // the double listens on 127.0.0.1
   IrrdClient client(options);
   auto expansion = expand_as_set(client, "AS-CROSS");
   if (!expansion) {
@@ -343,6 +344,7 @@ TEST_F(Bgpq4CrossCheck, UnknownSetIsAnErrorHereAndAnEmptyListInBgpq4) {
   EXPECT_EQ(output, "") << "bgpq4 prints an empty list for a set that does not exist";
   IrrdClientOptions options;
   options.server = *IrrdEndpoint::parse(server.address());
+  options.outbound.allow_loopback_http = true;  // the double listens on 127.0.0.1
   IrrdClient client(options);
   EXPECT_EQ(client.expand_on_server("AS-NOWHERE").error().code, ErrorCode::not_found)
       << "we refuse instead: an empty filter would drop every route of the peer";

@@ -155,6 +155,7 @@ TEST(IrrSources, CommaListIsUpperCased) {
 IrrdClientOptions options_for(const IrrdDouble& server) {
   IrrdClientOptions options;
   options.server = *IrrdEndpoint::parse(server.address());
+  options.outbound.allow_loopback_http = true;  // the double listens on 127.0.0.1
   options.connect_timeout = std::chrono::milliseconds(2000);
   options.read_timeout = std::chrono::milliseconds(5000);
   return options;
@@ -492,6 +493,7 @@ TEST(IrrdClient, RefusedConnectionIsUnavailable) {
   }
   IrrdClientOptions options;
   options.server = *IrrdEndpoint::parse("127.0.0.1:" + std::to_string(port));
+  options.outbound.allow_loopback_http = true;
   IrrdClient client(options);
   auto members = client.as_set_members("AS-FOO");
   ASSERT_FALSE(members);
@@ -522,6 +524,7 @@ TEST(IrrdClient, ConnectTimeout) {
   IrrdClientOptions options;
   options.server = *IrrdEndpoint::parse("127.0.0.1:" + std::to_string(ntohs(address.sin_port)));
   options.connect_timeout = std::chrono::milliseconds(300);
+  options.outbound.allow_loopback_http = true;
   IrrdClient client(options);
   const auto start = std::chrono::steady_clock::now();
   auto members = client.as_set_members("AS-FOO");

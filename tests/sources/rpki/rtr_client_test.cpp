@@ -48,6 +48,7 @@ RtrClientOptions options_for(std::uint16_t port) {
   RtrClientOptions options;
   options.host = "127.0.0.1";
   options.port = port;
+  options.outbound.allow_loopback_http = true;  // the cache double listens on 127.0.0.1
   options.connect_timeout = 2s;
   options.response_timeout = 2s;
   options.min_backoff = 20ms;
@@ -579,7 +580,7 @@ TEST(FetchOnce, ReturnsTheCachesTable) {
     if (std::holds_alternative<rtr::ResetQuery>(pdu))
       send_full(c, 1, 7, 1, {kA, kB});
   });
-  const auto table = fetch_once("127.0.0.1", cache.port(), 5s);
+  const auto table = fetch_once(options_for(cache.port()), 5s);
   ASSERT_TRUE(table.has_value()) << table.error().message;
   EXPECT_EQ(as_set(**table), (std::set<VrpRecord>{kA, kB}));
 }
@@ -596,26 +597,26 @@ TEST(FetchOnce, FallsBackToVersion0) {
       }
     }
   });
-  const auto table = fetch_once("127.0.0.1", cache.port(), 5s);
+  const auto table = fetch_once(options_for(cache.port()), 5s);
   ASSERT_TRUE(table.has_value()) << table.error().message;
   EXPECT_EQ(as_set(**table), (std::set<VrpRecord>{kC}));
 }
 
 TEST(FetchOnce, Failures) {
-  const auto refused = fetch_once("127.0.0.1", unused_port(), 2s);
+  const auto refused = fetch_once(options_for(unused_port()), 2s);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
   EXPECT_EQ(refused.error().field, "rtr");
 
   CacheDouble silent([](CacheDouble::Connection&, const rtr::Pdu&) {});
-  const auto timed_out = fetch_once("127.0.0.1", silent.port(), 300ms);
+  const auto timed_out = fetch_once(options_for(silent.port()), 300ms);
   ASSERT_FALSE(timed_out.has_value());
   EXPECT_EQ(timed_out.error().code, ErrorCode::unavailable);
 
   CacheDouble no_data([](CacheDouble::Connection& c, const rtr::Pdu&) {
     c.send(rtr::make_error_report(1, rtr::ErrorReportCode::no_data_available, {}, ""));
   });
-  const auto unavailable = fetch_once("127.0.0.1", no_data.port(), 2s);
+  const auto unavailable = fetch_once(options_for(no_data.port()), 2s);
   ASSERT_FALSE(unavailable.has_value());
   EXPECT_EQ(unavailable.error().code, ErrorCode::unavailable);
   EXPECT_NE(unavailable.error().message.find("No Data Available"), std::string::npos);
@@ -625,7 +626,7 @@ TEST(FetchOnce, Failures) {
     c.send(rtr::PrefixPdu{1, true, kA});
     c.send(rtr::PrefixPdu{1, true, kA});
   });
-  const auto duplicate = fetch_once("127.0.0.1", corrupt.port(), 2s);
+  const auto duplicate = fetch_once(options_for(corrupt.port()), 2s);
   ASSERT_FALSE(duplicate.has_value());
   EXPECT_EQ(duplicate.error().code, ErrorCode::data_invalid);
   EXPECT_NE(duplicate.error().message.find("Duplicate Announcement"), std::string::npos);

@@ -173,6 +173,7 @@ TEST(StayRtr, ClientFollowsFullAndIncrementalUpdates) {
   RtrClientOptions options;
   options.host = "127.0.0.1";
   options.port = stayrtr.port();
+  options.outbound.allow_loopback_http = true;  // stayrtr listens on 127.0.0.1
   options.min_backoff = 100ms;
   options.max_backoff = 1s;
   options.response_timeout = 5s;
@@ -215,7 +216,7 @@ TEST(StayRtr, ClientFollowsFullAndIncrementalUpdates) {
                                        *model::Asn::from_number(64497)),
             RovState::not_found);
 
-  const auto fetched = fetch_once("127.0.0.1", stayrtr.port(), 10s);
+  const auto fetched = fetch_once(options, 10s);
   ASSERT_TRUE(fetched.has_value()) << fetched.error().message;
   EXPECT_EQ(as_set(**fetched), std::set(after.begin(), after.end()));
   client.stop();
