@@ -24,18 +24,21 @@ std::string as_set_of(model::Asn asn, const sources::peeringdb::Network* network
 IrrRoutingFacts::IrrRoutingFacts(config::IrrSourceSection config, RouteValidator validator)
     : config_(std::move(config)), validator_(std::move(validator)) {}
 
-Result<void> check_source_endpoint(const std::string& host, std::uint16_t port,
-                                   std::string_view field, const net::OutboundPolicy& outbound,
-                                   net::Resolver& resolver) {
-  auto checked = net::check_endpoint(host, port, field, outbound, resolver);
-  if (checked)
-    return {};
-  if (checked.error().code == ErrorCode::unavailable) {
+Result<sources::irr::IrrdEndpoint> checked_source_endpoint(
+    std::string_view text, std::string_view field, const net::OutboundPolicy& outbound,
+    std::shared_ptr<net::Resolver>& resolver) {
+  auto endpoint = sources::irr::IrrdEndpoint::parse(text, field);
+  if (!endpoint)
+    return std::unexpected(endpoint.error());
+  if (!resolver)
+    resolver = std::make_shared<net::SystemResolver>();
+  auto checked = net::check_endpoint(endpoint->host, endpoint->port, field, outbound, *resolver);
+  if (!checked && checked.error().code != ErrorCode::unavailable)
+    return std::unexpected(checked.error());
+  if (!checked)
     spdlog::warn("{}: {} (retried before each connection)", checked.error().field,
                  checked.error().message);
-    return {};
-  }
-  return std::unexpected(checked.error());
+  return endpoint;
 }
 
 Result<std::unique_ptr<IrrRoutingFacts>> IrrRoutingFacts::create(
@@ -44,15 +47,9 @@ Result<std::unique_ptr<IrrRoutingFacts>> IrrRoutingFacts::create(
   std::unique_ptr<IrrRoutingFacts> facts(new IrrRoutingFacts(config, std::move(validator)));
   if (!config.irrd.empty()) {
     constexpr std::string_view kField = "sources.irr.irrd";
-    auto endpoint = sources::irr::IrrdEndpoint::parse(config.irrd, kField);
+    auto endpoint = checked_source_endpoint(config.irrd, kField, outbound, resolver);
     if (!endpoint)
       return std::unexpected(endpoint.error());
-    if (!resolver)
-      resolver = std::make_shared<net::SystemResolver>();
-    if (auto allowed =
-            check_source_endpoint(endpoint->host, endpoint->port, kField, outbound, *resolver);
-        !allowed)
-      return std::unexpected(allowed.error());
     sources::irr::IrrdClientOptions options;
     options.server = *endpoint;
     options.sources = config.sources;

@@ -31,20 +31,22 @@ using RouteValidator =
 /// fallback).
 std::string as_set_of(model::Asn asn, const sources::peeringdb::Network* network);
 
-/// Startup check of a plain TCP source (sources.irr.irrd, sources.rpki.rtr) against the outbound
-/// guard: a refused endpoint fails (io_error at `field`, the message naming the [outbound]
-/// setting that would allow it); a name that does not resolve now is logged and succeeds (the
-/// client resolves and checks again before every connection, and retries).
-Result<void> check_source_endpoint(const std::string& host, std::uint16_t port,
-                                   std::string_view field, const net::OutboundPolicy& outbound,
-                                   net::Resolver& resolver);
+/// A plain TCP source's "host:port" (sources.irr.irrd, sources.rpki.rtr; "[v6]:port" for IPv6
+/// literals), parsed and checked at startup against the outbound guard: a malformed value or a
+/// refused endpoint fails (at `field`, the message naming the [outbound] setting that would
+/// allow it); a name that does not resolve now is logged and passes (the client resolves and
+/// checks again before every connection, and retries). An empty `resolver` becomes the system
+/// resolver, for the client to keep using.
+Result<sources::irr::IrrdEndpoint> checked_source_endpoint(
+    std::string_view text, std::string_view field, const net::OutboundPolicy& outbound,
+    std::shared_ptr<net::Resolver>& resolver);
 
 class IrrRoutingFacts final : public RoutingFacts {
  public:
   /// Loads the dumps once (failing when they cannot be read: the operator asked for rules that
   /// need them), or prepares the IRRd client, whose connections pass the outbound guard
   /// (`outbound`, names resolved by `resolver`, nullptr: the system resolver); an IRRd server
-  /// the guard refuses fails here (check_source_endpoint). `validator` may be empty (no RPKI
+  /// the guard refuses fails here (checked_source_endpoint). `validator` may be empty (no RPKI
   /// rule).
   static Result<std::unique_ptr<IrrRoutingFacts>> create(
       const config::IrrSourceSection& config, RouteValidator validator,

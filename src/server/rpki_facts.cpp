@@ -20,15 +20,9 @@ Result<std::unique_ptr<RpkiFacts>> RpkiFacts::create(const config::RpkiSourceSec
   if (!config.rtr.empty()) {
     constexpr std::string_view kField = "sources.rpki.rtr";
     // The same "host:port" syntax as an IRRd server ([v6]:port for IPv6 literals).
-    auto endpoint = sources::irr::IrrdEndpoint::parse(config.rtr, kField);
+    auto endpoint = checked_source_endpoint(config.rtr, kField, outbound, resolver);
     if (!endpoint)
       return std::unexpected(endpoint.error());
-    if (!resolver)
-      resolver = std::make_shared<net::SystemResolver>();
-    if (auto allowed =
-            check_source_endpoint(endpoint->host, endpoint->port, kField, outbound, *resolver);
-        !allowed)
-      return std::unexpected(allowed.error());
     sources::rpki::RtrClientOptions options;
     options.host = endpoint->host;
     options.port = endpoint->port;

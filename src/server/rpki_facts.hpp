@@ -24,7 +24,7 @@ class RpkiFacts {
  public:
   /// Fails (io_error / data_invalid / config_invalid) when the VRP file cannot be loaded, the
   /// RTR address is bad, or the outbound guard (`outbound`, names resolved by `resolver`,
-  /// nullptr: the system resolver) refuses the RTR cache (check_source_endpoint); every RTR
+  /// nullptr: the system resolver) refuses the RTR cache (checked_source_endpoint); every RTR
   /// connection passes the guard again. `clock` must outlive the object.
   static Result<std::unique_ptr<RpkiFacts>> create(
       const config::RpkiSourceSection& config, const util::Clock& clock,

@@ -7,26 +7,16 @@
 
 #include "config/config.hpp"
 #include "config/config_diff.hpp"
+#include "config/minimal_config.hpp"
 
 namespace peerapi::config {
 namespace {
 
-constexpr std::string_view kMinimal = R"(
-[server]
-listen = ["127.0.0.1:8080"]
-SERVER_EXTRA
-[network]
-asns = [64500]
-contact_email = "peering@example.net"
-[store]
-sqlite = "var/peerapi.db"
-[peeringdb]
-snapshot_dir = "examples/peeringdb"
-)";
-
+/// The minimal configuration with `server_keys` added to its [server] table and `tail` after it.
 std::string with(const std::string& server_keys, const std::string& tail = "") {
-  std::string text(kMinimal);
-  text.replace(text.find("SERVER_EXTRA"), 12, server_keys);
+  std::string text(testing::kMinimal);
+  const std::string listen = "listen = [\"127.0.0.1:8080\"]\n";
+  text.insert(text.find(listen) + listen.size(), server_keys);
   return text + tail;
 }
 

@@ -46,11 +46,7 @@ class AdminCli : public ::testing::Test {
  protected:
   void SetUp() override {
     config_ = (dir_.path() / "peerapi.toml").string();
-    std::ofstream(config_) << "[server]\nlisten = [\"127.0.0.1:0\"]\n"
-                           << "[network]\nasns = [64500]\ncontact_email = \"peering@example.net\"\n"
-                           << "[store]\nsqlite = \"" << (dir_.path() / "peerapi.db").string()
-                           << "\"\n[peeringdb]\nsnapshot_dir = \""
-                           << (source_dir() / "examples/peeringdb").string() << "\"\n";
+    std::ofstream(config_) << cli_config(dir_.path());
     auto store = store::SqliteStore::open(dir_.path() / "peerapi.db", random_);
     ASSERT_TRUE(store.has_value()) << store.error().message;
     store_ = std::move(*store);

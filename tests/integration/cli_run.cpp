@@ -42,4 +42,12 @@ CliRun run_peerapi(const std::string& args, const std::string& input) {
   return run;
 }
 
+std::string cli_config(const std::filesystem::path& store_dir) {
+  return "[server]\nlisten = [\"127.0.0.1:0\"]\n"
+         "[network]\nasns = [64500]\ncontact_email = \"peering@example.net\"\n"
+         "[store]\nsqlite = \"" +
+         (store_dir / "peerapi.db").string() + "\"\n[peeringdb]\nsnapshot_dir = \"" +
+         (source_dir() / "examples/peeringdb").string() + "\"\n";
+}
+
 }  // namespace peerapi::testing

@@ -1,6 +1,7 @@
 // Runs the peerapi binary as an operator would, for the CLI tests.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,9 @@ struct CliRun {
 /// Runs `peerapi ARGS` through the shell (ARGS are test-controlled, no untrusted text), with
 /// `input` on stdin and a 60 s limit.
 CliRun run_peerapi(const std::string& args, const std::string& input = "");
+
+/// The smallest configuration a CLI command accepts: AS64500, the SQLite store
+/// `store_dir`/peerapi.db and the example PeeringDB snapshot. Tests append the tables they need.
+std::string cli_config(const std::filesystem::path& store_dir);
 
 }  // namespace peerapi::testing

@@ -11,25 +11,13 @@
 
 #include "integration/server_process.hpp"
 #include "store/postgres_server.hpp"
+#include "support/prometheus_text.hpp"
 #include "support/test_support.hpp"
 
 namespace peerapi::testing {
 namespace {
 
 namespace json = boost::json;
-
-std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line.front() == '#')
-      continue;
-    const auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
 
 double sum_of(const std::map<std::string, double>& all, std::string_view prefix) {
   double total = 0;
@@ -53,7 +41,7 @@ TEST(MetricsProcess, CountsWhatItServes) {
   ASSERT_TRUE(server.wait_ready()) << server.log();
   const int port = server.port();
   // Before: whatever wait_ready() asked. Every call below is counted.
-  const auto before = samples(http_call(port, "GET", "/metrics", "", "").body);
+  const auto before = exposition_samples(http_call(port, "GET", "/metrics", "", "").body);
   const double requests_before = sum_of(before, "peerapi_http_requests_total{");
 
   EXPECT_EQ(http_call(port, "POST", "/sessions", "[" + kV4 + "," + kUnknownIx + "]").status, 200);
@@ -68,7 +56,7 @@ TEST(MetricsProcess, CountsWhatItServes) {
   const auto scraped = http_call(port, "GET", "/metrics", "", "");
   ASSERT_EQ(scraped.status, 200);
   EXPECT_EQ(scraped.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  const auto all = samples(scraped.body);
+  const auto all = exposition_samples(scraped.body);
   auto requests = [&](const std::string& labels) {
     const auto it = all.find("peerapi_http_requests_total{" + labels + "}");
     return it == all.end() ? 0.0 : it->second;
@@ -98,7 +86,7 @@ TEST(MetricsProcess, CountsWhatItServes) {
   std::map<std::string, double> gauges;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
-    gauges = samples(http_call(port, "GET", "/metrics", "", "").body);
+    gauges = exposition_samples(http_call(port, "GET", "/metrics", "", "").body);
     if (gauges[R"(peerapi_sessions{status="approved"})"] == 2)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));

@@ -94,11 +94,7 @@ class RenderCli : public ::testing::Test {
   }
 
   void write_config(const std::string& mode, bool with_irr = true) {
-    std::ofstream(config_) << "[server]\nlisten = [\"127.0.0.1:0\"]\n"
-                           << "[network]\nasns = [64500]\ncontact_email = \"peering@example.net\"\n"
-                           << "[store]\nsqlite = \"" << (dir_.path() / "peerapi.db").string()
-                           << "\"\n[peeringdb]\nsnapshot_dir = \""
-                           << (source_dir() / "examples/peeringdb").string() << "\"\n"
+    std::ofstream(config_) << cli_config(dir_.path())
                            << (with_irr ? "[sources.irr]\ndumps = [\"" +
                                               (source_dir() / "examples/irr/example.db").string() +
                                               "\"]\n"

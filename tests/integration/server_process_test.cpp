@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <boost/json.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <set>
 #include <thread>
 
+#include "integration/raw_connection.hpp"
 #include "integration/server_process.hpp"
 #include "support/test_support.hpp"
 
@@ -22,55 +23,6 @@ namespace peerapi::testing {
 namespace {
 
 namespace json = boost::json;
-
-/// A raw TCP connection to the server, for sending partial or oversized requests.
-class RawConnection {
- public:
-  explicit RawConnection(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    timeval timeout{5, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  }
-  ~RawConnection() { close(fd_); }
-  bool send_text(const std::string& text) {
-    return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
-  }
-  /// Everything until the peer closes or 5 s pass.
-  std::string read_all() {
-    std::string out;
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0)
-        break;
-      out.append(buffer, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-  [[nodiscard]] bool connected() const { return connected_; }
-  /// True while the peer has neither closed nor reset the connection (nothing is consumed
-  /// beyond what peeking shows).
-  [[nodiscard]] bool still_open() const {
-    char byte = 0;
-    const ssize_t n = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
-  }
-  /// True when the peer sent something or closed within `wait`: for a connection that only
-  /// sent an unfinished header, that means the server refused it.
-  [[nodiscard]] bool answered_within(std::chrono::milliseconds wait) const {
-    pollfd readable{fd_, POLLIN, 0};
-    return poll(&readable, 1, static_cast<int>(wait.count())) > 0;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 std::string wrap(const std::string& sessions) {
   return R"({"sessions":[)" + sessions + "]}";

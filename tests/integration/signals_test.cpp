@@ -12,70 +12,13 @@
 #include <string>
 #include <thread>
 
+#include "integration/raw_connection.hpp"
 #include "integration/server_process.hpp"
 #include "integration/tls_support.hpp"
 #include "support/test_support.hpp"
 
 namespace peerapi::testing {
 namespace {
-
-/// A raw TCP connection to 127.0.0.1:port (optionally from `local`), with a 5 s read timeout.
-class Raw {
- public:
-  explicit Raw(int port, const char* local = nullptr) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    if (local != nullptr) {
-      sockaddr_in from{};
-      from.sin_family = AF_INET;
-      inet_pton(AF_INET, local, &from.sin_addr);
-      bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
-    }
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    timeval timeout{5, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  }
-  ~Raw() { close(fd_); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  [[nodiscard]] bool connected() const { return connected_; }
-  bool send_text(const std::string& text) {
-    return ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
-  }
-  /// One HTTP answer with a Content-Length body (or what arrived before EOF / 5 s).
-  std::string read_answer() {
-    std::string out;
-    char buffer[4096];
-    for (;;) {
-      const auto end = out.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        const auto length_at = out.find("Content-Length: ");
-        if (length_at != std::string::npos && length_at < end) {
-          const std::size_t length = std::stoul(out.substr(length_at + 16));
-          if (out.size() >= end + 4 + length)
-            return out;
-        }
-      }
-      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0)
-        return out;
-      out.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  /// Whether the server closes the connection (EOF or reset) within the 5 s read timeout.
-  bool closed_by_server() {
-    char byte;
-    const ssize_t n = recv(fd_, &byte, 1, 0);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 std::string get(const std::string& target, bool keep_alive = true) {
   return "GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dev-token-64501\r\n" +
@@ -94,12 +37,12 @@ TEST(Drain, InFlightRequestFinishesIdleConnectionsCloseNewOnesAreRefused) {
   ServerProcess server(dir.path(), process_config(dir.path()));
   ASSERT_TRUE(server.wait_ready()) << server.log();
 
-  Raw idle(server.port());
+  RawConnection idle(server.port());
   ASSERT_TRUE(idle.connected());
   idle.send_text(get("/locations?asn=64500"));
   ASSERT_EQ(status_of(idle.read_answer()), 200);
 
-  Raw busy(server.port());
+  RawConnection busy(server.port());
   ASSERT_TRUE(busy.connected());
   busy.send_text(get("/healthz"));  // the connection is accepted and served once
   ASSERT_EQ(status_of(busy.read_answer()), 200);
@@ -117,7 +60,7 @@ TEST(Drain, InFlightRequestFinishesIdleConnectionsCloseNewOnesAreRefused) {
   bool refused = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (!refused && std::chrono::steady_clock::now() < deadline) {
-    Raw late(server.port());
+    RawConnection late(server.port());
     refused = !late.connected();
     if (!refused)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -135,7 +78,7 @@ TEST(Drain, StopsAtTheDrainTimeout) {
   TempDir dir;
   ServerProcess server(dir.path(), process_config(dir.path(), "drain_timeout_ms = 300\n"));
   ASSERT_TRUE(server.wait_ready()) << server.log();
-  Raw stuck(server.port());
+  RawConnection stuck(server.port());
   ASSERT_TRUE(stuck.connected());
   stuck.send_text(get("/healthz"));
   ASSERT_EQ(status_of(stuck.read_answer()), 200);
@@ -154,7 +97,7 @@ TEST(Drain, SecondSigtermStopsAtOnce) {
   TempDir dir;
   ServerProcess server(dir.path(), process_config(dir.path()));  // drain timeout 10 s
   ASSERT_TRUE(server.wait_ready()) << server.log();
-  Raw stuck(server.port());
+  RawConnection stuck(server.port());
   ASSERT_TRUE(stuck.connected());
   stuck.send_text(get("/healthz"));
   ASSERT_EQ(status_of(stuck.read_answer()), 200);
@@ -176,22 +119,22 @@ TEST(ConnectionCap, PerSourceAddress) {
   // From 127.0.0.3: the readiness probes of wait_ready (from 127.0.0.1) may still be closing.
   // All of 127/8 is loopback on Linux.
   constexpr const char* kFrom = "127.0.0.3";
-  std::vector<std::unique_ptr<Raw>> held;
+  std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < 5; ++i) {
-    held.push_back(std::make_unique<Raw>(server.port(), kFrom));
+    held.push_back(std::make_unique<RawConnection>(server.port(), kFrom));
     ASSERT_TRUE(held.back()->connected());
     // Served: each of the five is accepted and counted before the next one is opened.
     held.back()->send_text(get("/healthz"));
     ASSERT_EQ(status_of(held.back()->read_answer()), 200) << i;
   }
-  Raw sixth(server.port(), kFrom);
+  RawConnection sixth(server.port(), kFrom);
   ASSERT_TRUE(sixth.connected());
   sixth.send_text(get("/healthz"));
   const std::string refused = sixth.read_answer();
   EXPECT_EQ(status_of(refused), 503) << refused;
   EXPECT_NE(refused.find("too many connections from your address"), std::string::npos);
   // Another source address is not affected.
-  Raw other(server.port(), "127.0.0.2");
+  RawConnection other(server.port(), "127.0.0.2");
   ASSERT_TRUE(other.connected());
   other.send_text(get("/locations?asn=64500"));
   EXPECT_EQ(status_of(other.read_answer()), 200);
@@ -200,7 +143,7 @@ TEST(ConnectionCap, PerSourceAddress) {
   bool served = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (!served && std::chrono::steady_clock::now() < deadline) {
-    Raw again(server.port(), kFrom);
+    RawConnection again(server.port(), kFrom);
     again.send_text(get("/healthz"));
     served = status_of(again.read_answer()) == 200;
   }

@@ -12,26 +12,13 @@
 #include <string>
 
 #include "server/api_fixture.hpp"
+#include "support/prometheus_text.hpp"
 
 namespace peerapi::testing {
 namespace {
 
 using server::endpoint_of;
 using server::ServerMetrics;
-
-/// Every sample of a text exposition, keyed by its series ("name{labels}" as written).
-std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line.front() == '#')
-      continue;
-    const auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
 
 /// Samples whose series starts with `prefix`.
 std::size_t series_count(const std::map<std::string, double>& all, std::string_view prefix) {
@@ -96,7 +83,7 @@ TEST_F(MetricsTest, CountersAndHistogramsMove) {
   metrics_.observe("/sessions", "GET", 200, 0.002);
   metrics_.observe("/sessions", "POST", 422, 0.02);
   metrics_.observe("nonsense", "BREW", 404, 20.0);
-  const auto all = samples(metrics_.scrape());
+  const auto all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(
       all.at(R"(peerapi_http_requests_total{endpoint="/sessions",method="GET",status="200"})"), 2);
   EXPECT_EQ(
@@ -130,7 +117,7 @@ TEST_F(MetricsTest, DecisionsAndRateLimits) {
   metrics_.count_rate_limited("address");
   metrics_.count_rate_limited("address");
   metrics_.count_rate_limited("asn");
-  const auto all = samples(metrics_.scrape());
+  const auto all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(all.at(R"(peerapi_session_decisions_total{decision="accept",reason="none"})"), 1);
   EXPECT_EQ(all.at(R"(peerapi_session_decisions_total{decision="review",reason="peering_policy"})"),
             1);
@@ -141,18 +128,18 @@ TEST_F(MetricsTest, DecisionsAndRateLimits) {
 }
 
 TEST_F(MetricsTest, SessionGaugeIsCachedForFiveSeconds) {
-  auto all = samples(metrics_.scrape());
+  auto all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(session_reads_, 1);
   EXPECT_EQ(all.at(R"(peerapi_sessions{status="pending"})"), 2);
   EXPECT_EQ(all.at(R"(peerapi_sessions{status="approved"})"), 3);
   EXPECT_EQ(all.at(R"(peerapi_sessions{status="established"})"), 0);  // every status present
   counts_["pending"] = 7;
   clock_.advance_ms(4'999);
-  all = samples(metrics_.scrape());
+  all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(session_reads_, 1);
   EXPECT_EQ(all.at(R"(peerapi_sessions{status="pending"})"), 2);
   clock_.advance_ms(1);
-  all = samples(metrics_.scrape());
+  all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(session_reads_, 2);
   EXPECT_EQ(all.at(R"(peerapi_sessions{status="pending"})"), 7);
 }
@@ -163,14 +150,14 @@ TEST_F(MetricsTest, SourcesAreReadAtScrape) {
       {server::SourceProbe{.name = "rpki", .stale_after_ms = 0, .state = [&rpki] { return rpki; }},
        server::SourceProbe{
            .name = "irr", .stale_after_ms = 0, .state = [] { return server::SourceState{}; }}});
-  auto all = samples(metrics_.scrape());
+  auto all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(all.at(R"(peerapi_source_up{source="rpki"})"), 1);
   EXPECT_EQ(all.at(R"(peerapi_source_last_success_timestamp_seconds{source="rpki"})"),
             1'795'420'000.0);
   EXPECT_EQ(all.at(R"(peerapi_source_up{source="irr"})"), 0);
   EXPECT_EQ(all.at(R"(peerapi_source_last_success_timestamp_seconds{source="irr"})"), 0);
   rpki.up = false;
-  all = samples(metrics_.scrape());
+  all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(all.at(R"(peerapi_source_up{source="rpki"})"), 0);
 }
 
@@ -184,7 +171,7 @@ TEST_F(MetricsTest, JunkPathsAndMethodsKeepSeriesBounded) {
     request.remote_address = "192.0.2.1";
     EXPECT_EQ(handler(request).status, 404);
   }
-  const auto all = samples(metrics_.scrape());
+  const auto all = exposition_samples(metrics_.scrape());
   EXPECT_EQ(series_count(all, "peerapi_http_requests_total"), 2u);
   EXPECT_EQ(all.at(R"(peerapi_http_requests_total{endpoint="other",method="GET",status="404"})"),
             500);
@@ -285,7 +272,7 @@ TEST(MetricsEndpoint, DecisionsOfStoredRequestsAreCounted) {
           R"({"local_asn":64501,"local_ip":"192.0.2.11","peer_asn":64500,"peer_ip":"192.0.2.10","location":"pdb:ix:99"})" +
           "]");
   ASSERT_EQ(created.status, 200) << created.body;
-  const auto all = samples(metrics.scrape());
+  const auto all = exposition_samples(metrics.scrape());
   EXPECT_EQ(all.at(R"(peerapi_session_decisions_total{decision="accept",reason="none"})"), 1);
   EXPECT_EQ(
       all.at(R"(peerapi_session_decisions_total{decision="reject",reason="unknown_location"})"), 1);
