@@ -44,6 +44,7 @@ test: build build-asan build-tsan build-fuzz
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 300
 	@echo "== tests (ASan+UBSan) =="
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/cmake/lsan.supp \
 	  ctest --output-on-failure -j $(JOBS) --timeout 600
 	@echo "== tests (TSan: concurrency) =="
 	@JOBS=$(JOBS) scripts/run-concurrency-tests build-tsan
