@@ -45,15 +45,15 @@ int usage(const Error& error) {
 }
 
 /// A positive decimal integer of at most `max`; invalid_value at `option` otherwise.
-Result<std::int64_t> positive_option(std::string_view option, std::string_view text,
-                                     std::int64_t max) {
+Result<std::int64_t> integer_option(std::string_view option, std::string_view text,
+                                    std::int64_t min, std::int64_t max) {
   std::int64_t value = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || value < 1 ||
+  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || value < min ||
       value > max) {
     return fail(ErrorCode::invalid_value, std::string(option),
-                "expected an integer from 1 to " + std::to_string(max) + ", got \"" +
-                    std::string(text.substr(0, 40)) + "\"");
+                "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                    ", got \"" + std::string(text.substr(0, 40)) + "\"");
   }
   return value;
 }
@@ -153,14 +153,15 @@ int run_audit(const AuditOptions& options) {
   if (query.since_ms && query.until_ms && *query.until_ms <= *query.since_ms)
     return usage(Error{ErrorCode::invalid_value, "--until", "must be later than --since"});
   if (!options.limit.empty()) {
-    auto limit = positive_option("--limit", options.limit, store::kMaxAuditLimit);
+    auto limit = integer_option("--limit", options.limit, 1, store::kMaxAuditLimit);
     if (!limit)
       return usage(limit.error());
     query.limit = static_cast<int>(*limit);
   }
   if (!options.after_id.empty()) {
     auto after =
-        positive_option("--after-id", options.after_id, std::numeric_limits<std::int64_t>::max());
+        // 0: from the first entry on, oldest first.
+        integer_option("--after-id", options.after_id, 0, std::numeric_limits<std::int64_t>::max());
     if (!after)
       return usage(after.error());
     query.after_id = *after;

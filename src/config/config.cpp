@@ -984,10 +984,11 @@ void read_outbound(Checker& check, const toml::table& root, OutboundSection& out
     out.http_hosts = *hosts;
   if (auto prefixes = check.string_list(*t, "allowed_prefixes", "outbound.allowed_prefixes")) {
     for (std::size_t i = 0; i < prefixes->size(); ++i) {
-      if (!model::Prefix::parse((*prefixes)[i]))
-        check.error(t->get("allowed_prefixes"),
-                    "outbound.allowed_prefixes[" + std::to_string(i) + "]",
-                    "must be a CIDR prefix such as \"10.20.0.0/16\"");
+      const std::string path = "outbound.allowed_prefixes[" + std::to_string(i) + "]";
+      if (auto prefix = model::Prefix::parse((*prefixes)[i], path); !prefix)
+        check.error(
+            t->get("allowed_prefixes"), path,
+            "must be a CIDR prefix such as \"10.20.0.0/16\" (" + prefix.error().message + ")");
     }
     out.allowed_prefixes = *prefixes;
   }

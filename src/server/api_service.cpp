@@ -215,7 +215,7 @@ HttpResponse ApiService::handle(const HttpRequest& request) {
     if (method != "GET" && method != "HEAD")
       return method_not_allowed("GET, HEAD");
     HttpResponse response;
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.content_type = std::string(kMetricsContentType);
     response.body = metrics_exporter_();
     response.headers.emplace_back("Cache-Control", "no-store");
     return response;
@@ -510,8 +510,11 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
   std::size_t audit_refused = 0;
   std::size_t over_pending_cap = 0;
   auto finish = [&](const store::CandidateChecks& found) {
+    // A PostgreSQL store runs this again when it retries the transaction (deadlock, reconnect):
+    // every output starts afresh, and the decode/policy reasons are copied, never appended to.
     audit_session_ids.clear();
     over_pending_cap = 0;
+    std::vector<std::vector<Error>> answered_reasons = reasons;
     json::array accepted;
     json::array rejected;
     std::vector<Error> flat;
@@ -535,14 +538,14 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
           continue;
         }
         if (found.duplicate[k]) {
-          reasons[i].push_back(Error{ErrorCode::duplicate_session,
-                                     "sessions[" + std::to_string(i) + "]",
-                                     "a live session with the same ASNs, addresses and location "
-                                     "already exists; GET /sessions lists it"});
+          answered_reasons[i].push_back(
+              Error{ErrorCode::duplicate_session, "sessions[" + std::to_string(i) + "]",
+                    "a live session with the same ASNs, addresses and location "
+                    "already exists; GET /sessions lists it"});
         } else {
           ++over_pending_cap;
           const model::Session& candidate = draft.candidates[k];
-          reasons[i].push_back(Error{
+          answered_reasons[i].push_back(Error{
               ErrorCode::pending_cap, "sessions[" + std::to_string(i) + "]",
               candidate.fields.local_asn.to_string() + " already has " +
                   std::to_string(draft.max_pending_per_local_asn) +
@@ -553,8 +556,8 @@ HttpResponse ApiService::create_sessions(const HttpRequest& request,
                   "decided"});
         }
       }
-      rejected.push_back(rejected_entry(body->sessions[i], reasons[i]));
-      flat.insert(flat.end(), reasons[i].begin(), reasons[i].end());
+      rejected.push_back(rejected_entry(body->sessions[i], answered_reasons[i]));
+      flat.insert(flat.end(), answered_reasons[i].begin(), answered_reasons[i].end());
     }
     json::object answer;
     answer["request_id"] = request_id.to_string();

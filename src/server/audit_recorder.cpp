@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <string>
@@ -16,9 +17,15 @@ namespace {
 
 constexpr std::size_t kMaxText = 200;
 
-/// Caller-controlled text as stored: at most kMaxText bytes, control characters as '?'.
+/// Caller-controlled text as stored: at most kMaxText bytes, cut before a UTF-8 continuation
+/// byte so a multi-byte character is never split (PostgreSQL refuses invalid UTF-8, which would
+/// fail the write the entry belongs to), control characters as '?'.
 std::string clean(std::string_view text) {
-  std::string out(text.substr(0, kMaxText));
+  std::size_t length = std::min(text.size(), kMaxText);
+  while (length > 0 && length < text.size() &&
+         (static_cast<unsigned char>(text[length]) & 0xC0) == 0x80)
+    --length;
+  std::string out(text.substr(0, length));
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
       c = '?';

@@ -115,6 +115,7 @@ TEST_F(AuditCli, TextTableFiltersAndJsonLines) {
       {"--since " + util::format_rfc3339(now - 2 * 60'000), {new_id}},
       {"--limit 2", {mid_id, new_id}},  // the newest
       {"--after-id " + std::to_string(old_id) + " --limit 1", {mid_id}},
+      {"--after-id 0 --limit 2", {old_id, mid_id}},  // from the first entry, oldest first
       {"--asn 64999", {}},
   };
   for (const Row& row : rows) {

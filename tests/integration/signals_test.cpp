@@ -29,6 +29,19 @@ int status_of(const std::string& answer) {
   return answer.size() >= 12 ? std::atoi(answer.substr(9, 3).c_str()) : 0;
 }
 
+/// `stuck`, once served (so the server counts it), starts a POST whose body never completes
+/// (the body timeout is 30 s by default): a request in flight for a drain to wait on.
+bool holds_an_unfinished_request(RawConnection& stuck, int port) {
+  if (!stuck.connected() || !stuck.send_text(get("/healthz")) ||
+      status_of(stuck.read_answer()) != 200) {
+    ADD_FAILURE() << "connection to port " << port << " was not served";
+    return false;
+  }
+  return stuck.send_text(
+      "POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100\r\n\r\n{");
+}
+
 const std::string kSession =
     R"({"sessions":[{"local_asn":64501,"local_ip":"192.0.2.11","peer_asn":64500,"peer_ip":"192.0.2.10","location":"pdb:ix:1"}]})";
 
@@ -79,13 +92,7 @@ TEST(Drain, StopsAtTheDrainTimeout) {
   ServerProcess server(dir.path(), process_config(dir.path(), "drain_timeout_ms = 300\n"));
   ASSERT_TRUE(server.wait_ready()) << server.log();
   RawConnection stuck(server.port());
-  ASSERT_TRUE(stuck.connected());
-  stuck.send_text(get("/healthz"));
-  ASSERT_EQ(status_of(stuck.read_answer()), 200);
-  // A body that never completes (body timeout 30 s by default).
-  stuck.send_text(
-      "POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 100\r\n\r\n{");
+  ASSERT_TRUE(holds_an_unfinished_request(stuck, server.port()));
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(server.wait_exit(std::chrono::seconds(10)), 0) << server.log();
@@ -98,12 +105,7 @@ TEST(Drain, SecondSigtermStopsAtOnce) {
   ServerProcess server(dir.path(), process_config(dir.path()));  // drain timeout 10 s
   ASSERT_TRUE(server.wait_ready()) << server.log();
   RawConnection stuck(server.port());
-  ASSERT_TRUE(stuck.connected());
-  stuck.send_text(get("/healthz"));
-  ASSERT_EQ(status_of(stuck.read_answer()), 200);
-  stuck.send_text(
-      "POST /sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 100\r\n\r\n{");
+  ASSERT_TRUE(holds_an_unfinished_request(stuck, server.port()));
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
   ASSERT_TRUE(wait_for_log(server, "draining")) << server.log();
   ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);

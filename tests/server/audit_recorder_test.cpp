@@ -103,5 +103,22 @@ TEST(AuditEntryFor, CallerTextIsCutAndControlCharactersReplaced) {
   EXPECT_EQ(entry.decision, "refused");
 }
 
+TEST(AuditEntryFor, LongCallerTextIsCutBetweenUtf8Characters) {
+  // 199 ASCII bytes, then "é" (2 bytes) across the 200-byte limit: the cut falls before it.
+  const std::string subject = std::string(199, 'a') + "\xC3\xA9" + "tail";
+  const auth::Principal principal{.subject = subject,
+                                  .issuer = "https://idp.example",
+                                  .email = std::string(198, 'b') + "\xC3\xA9",
+                                  .asns = {*model::Asn::from_number(64501)}};
+  HttpResponse response;
+  response.status = 400;
+  response.body = R"({"errors":[]})";
+  const store::AuditEntry entry = audit_entry_for(
+      request_with_secrets(), AuditCall{"create_sessions", &principal, nullptr, {}}, response, 1);
+  EXPECT_EQ(entry.subject, std::string(199, 'a'));
+  // Exactly 200 bytes ending on a whole character is kept as it is.
+  EXPECT_EQ(entry.email, std::string(198, 'b') + "\xC3\xA9");
+}
+
 }  // namespace
 }  // namespace peerapi::server
