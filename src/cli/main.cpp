@@ -21,6 +21,18 @@ namespace {
 constexpr int kExitRuntime = 1;
 constexpr int kExitConfig = 2;
 
+/// [server.tls]: the files loaded as the server would (a missing file, a key that is not the
+/// certificate's), so that check-config and ExecStartPre catch them, and serve refuses them as
+/// a configuration error (exit 2) before loading any data. False after printing the problem.
+bool tls_files_load(const peerapi::config::Config& config, const std::string& file) {
+  if (!config.server.tls)
+    return true;
+  auto tls = peerapi::server::TlsContext::create(*config.server.tls);
+  if (!tls)
+    std::cerr << file << ": " << tls.error().field << ": " << tls.error().message << "\n";
+  return tls.has_value();
+}
+
 int check_config(const std::string& file) {
   auto config = peerapi::config::load_config(file);
   if (!config) {
@@ -28,14 +40,9 @@ int check_config(const std::string& file) {
     std::cerr << file << ": " << config.error().size() << " problem(s)\n";
     return kExitConfig;
   }
-  // [server.tls]: the files are loaded as the server would (a key that is not the
-  // certificate's, a missing file) so that ExecStartPre catches them.
-  if (config->server.tls) {
-    if (auto tls = peerapi::server::TlsContext::create(*config->server.tls); !tls) {
-      std::cerr << file << ": " << tls.error().field << ": " << tls.error().message << "\n";
-      std::cerr << file << ": 1 problem(s)\n";
-      return kExitConfig;
-    }
+  if (!tls_files_load(*config, file)) {
+    std::cerr << file << ": 1 problem(s)\n";
+    return kExitConfig;
   }
   std::cout << file << ": OK (" << config->network.asns.size() << " ASN(s), "
             << config->server.listen.size() << " listen address(es), "
@@ -52,6 +59,8 @@ int serve(const std::string& file) {
     std::cerr << peerapi::config::describe(config.error());
     return kExitConfig;
   }
+  if (!tls_files_load(*config, file))
+    return kExitConfig;
   peerapi::server::configure_logging(config->log);
   return peerapi::server::serve(*config, file);
 }

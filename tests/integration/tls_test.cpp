@@ -205,9 +205,11 @@ TEST_F(Https, BadTlsFilesStopTheStartWithTheKeyNamed) {
   const CertFiles other = make_leaf(dir.path(), "other", ca, /*server=*/true);
   CertFiles mismatched{server_cert.cert, other.key};
   ServerProcess refused(dir.path(), process_config(dir.path(), tls_section(mismatched)));
-  EXPECT_FALSE(refused.wait_ready(std::chrono::seconds(10)));
+  // A configuration error (exit 2, so never ready), found before any data is loaded.
+  EXPECT_EQ(refused.wait_exit(std::chrono::seconds(10)), 2) << refused.log();
   EXPECT_NE(refused.log().find("server.tls.key_file"), std::string::npos) << refused.log();
   EXPECT_NE(refused.log().find("does not belong"), std::string::npos) << refused.log();
+  EXPECT_EQ(refused.log().find("PeeringDB snapshot"), std::string::npos) << refused.log();
 }
 
 struct FileRow {
